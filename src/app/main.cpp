@@ -1,0 +1,88 @@
+// gatehouse: a Kubernetes ingress controller. This file wires the subcommands; each does one job.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "app/manifest_options.h"
+#include "app/print_explain.h"
+#include "app/print_routes.h"
+#include "routing/explain.h"
+
+namespace {
+
+using gatehouse::app::ManifestOptions;
+
+void print_diagnostics(const gatehouse::model::Diagnostics& diagnostics, std::ostream& out) {
+  for (const auto& d : diagnostics) out << d.to_string() << '\n';
+}
+
+int run_routes(const ManifestOptions& options, const std::string& output) {
+  auto loaded = gatehouse::app::load_and_compile(options);
+  if (!loaded.ok) {
+    print_diagnostics(loaded.diagnostics, std::cerr);
+    return 2;
+  }
+  if (output == "json") {
+    gatehouse::app::print_routes_json(*loaded.compiled.table, loaded.diagnostics, std::cout);
+  } else {
+    print_diagnostics(loaded.diagnostics, std::cerr);
+    gatehouse::app::print_routes_text(*loaded.compiled.table, std::cout);
+  }
+  return 0;
+}
+
+int run_explain(const ManifestOptions& options, const std::string& host, const std::string& path) {
+  auto loaded = gatehouse::app::load_and_compile(options);
+  if (!loaded.ok) {
+    print_diagnostics(loaded.diagnostics, std::cerr);
+    return 2;
+  }
+  print_diagnostics(loaded.diagnostics, std::cerr);
+  const auto& table = *loaded.compiled.table;
+  auto explanation = gatehouse::routing::explain(table, host, path);
+  gatehouse::app::print_explanation(table, explanation, std::cout);
+  return explanation.result.kind == gatehouse::routing::MatchKind::kRoute ? 0 : 1;
+}
+
+int run_validate(const ManifestOptions& options) {
+  auto loaded = gatehouse::app::load_and_compile(options);
+  print_diagnostics(loaded.diagnostics, std::cout);
+  std::size_t errors = 0;
+  for (const auto& d : loaded.diagnostics)
+    if (d.severity == gatehouse::model::Severity::kError) ++errors;
+  std::cout << loaded.object_count << " objects accepted, " << errors << " errors, "
+            << loaded.diagnostics.size() - errors << " warnings, "
+            << (loaded.compiled.table ? loaded.compiled.table->routes().size() : 0) << " rules\n";
+  return errors ? 1 : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"gatehouse: a Kubernetes ingress controller"};
+  app.require_subcommand(1);
+
+  ManifestOptions routes_options, explain_options, validate_options;
+  std::string output = "text";
+  auto* routes = app.add_subcommand("routes", "Print the routing table the manifests compile to");
+  routes_options.add_to(*routes);
+  routes->add_option("-o,--output", output, "text or json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+
+  std::string host, path = "/";
+  auto* explain = app.add_subcommand(
+      "explain", "Say which rule a request matches and why (exit 0: a rule matched, 1: none)");
+  explain_options.add_to(*explain);
+  explain->add_option("--host", host, "The request's Host header")->required();
+  explain->add_option("--path", path, "The request path")->capture_default_str();
+
+  auto* validate = app.add_subcommand(
+      "validate", "Print every diagnostic; exit 1 when any object is rejected");
+  validate_options.add_to(*validate);
+
+  CLI11_PARSE(app, argc, argv);
+  if (routes->parsed()) return run_routes(routes_options, output);
+  if (explain->parsed()) return run_explain(explain_options, host, path);
+  if (validate->parsed()) return run_validate(validate_options);
+  return 2;
+}

@@ -1,0 +1,48 @@
+#include "app/manifest_options.h"
+
+#include "source/files.h"
+
+namespace gatehouse::app {
+
+void ManifestOptions::add_to(CLI::App& command) {
+  command
+      .add_option("-m,--manifests", manifests,
+                  "Manifest files or directories (*.yaml, *.yml, *.json in them, sorted)")
+      ->required();
+  command.add_option("--ingress-class", ingress_class,
+                     "Class name matched against the kubernetes.io/ingress.class annotation")
+      ->capture_default_str();
+  command.add_option("--watch-ingress-without-class", watch_ingress_without_class,
+                     "Serve Ingresses that name no class (default: true for manifest files)")
+      ->capture_default_str();
+  command.add_option("--default-backend", default_backend,
+                     "NAMESPACE/SERVICE:PORT answering requests no rule matches (default: 404)");
+}
+
+Loaded load_and_compile(const ManifestOptions& options) {
+  Loaded out;
+  routing::CompileOptions compile_options;
+  compile_options.ingress_class = options.ingress_class;
+  compile_options.watch_ingress_without_class = options.watch_ingress_without_class;
+  if (!options.default_backend.empty()) {
+    auto ref = routing::parse_service_ref(options.default_backend);
+    if (!ref) {
+      out.ok = false;
+      out.diagnostics.push_back(model::Diagnostic{model::Severity::kError, {}, "", "", "",
+                                                  "--default-backend", ref.error().message});
+      return out;
+    }
+    compile_options.default_backend = *ref;
+  }
+  source::Loaded loaded = source::load_manifests(options.manifests);
+  const model::Objects& o = loaded.objects;
+  out.object_count = o.ingresses.size() + o.ingress_classes.size() + o.services.size() +
+                     o.endpoint_slices.size() + o.secrets.size();
+  out.diagnostics = std::move(loaded.diagnostics);
+  out.compiled = routing::compile(loaded.objects, compile_options);
+  for (auto& d : out.compiled.diagnostics) out.diagnostics.push_back(std::move(d));
+  out.compiled.diagnostics.clear();
+  return out;
+}
+
+}  // namespace gatehouse::app

@@ -1,0 +1,32 @@
+// The options every manifest-reading subcommand shares (--manifests, --ingress-class, ...), and
+// the one path from them to a compiled table: load, decode, validate, compile.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+#include "model/diagnostic.h"
+#include "routing/compile.h"
+
+namespace gatehouse::app {
+
+struct ManifestOptions {
+  std::vector<std::string> manifests;
+  std::string ingress_class = routing::kDefaultClassName;
+  bool watch_ingress_without_class = true;  // files were given to us: serve class-less Ingresses
+  std::string default_backend;              // NAMESPACE/SERVICE:PORT, "" for the built-in 404
+
+  void add_to(CLI::App& command);
+};
+
+struct Loaded {
+  routing::Compiled compiled;
+  model::Diagnostics diagnostics;  // decoding and validation, then compilation
+  std::size_t object_count = 0;
+  bool ok = true;  // false when an option itself is invalid (the message is in diagnostics)
+};
+
+Loaded load_and_compile(const ManifestOptions& options);
+
+}  // namespace gatehouse::app

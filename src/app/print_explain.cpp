@@ -1,0 +1,24 @@
+#include "app/print_explain.h"
+
+#include "app/print_routes.h"
+
+namespace gatehouse::app {
+
+void print_explanation(const routing::RouteTable& table, const routing::Explanation& e,
+                       std::ostream& out) {
+  out << "host:    " << e.host_choice << '\n';
+  if (!e.candidates.empty()) {
+    out << "rules:\n";
+    for (const auto& c : e.candidates) {
+      const routing::Route& r = *c.route;
+      out << "  " << r.name() << "  " << (r.host.empty() ? "*" : r.host) << " " << r.path << " "
+          << model::to_string(r.path_type) << " -> " << table.clusters()[r.cluster].label()
+          << " (" << r.ingress.namespace_ << "/" << r.ingress.name << "): " << c.verdict << '\n';
+    }
+  }
+  out << "result:  " << e.outcome << '\n';
+  if (e.result.cluster)
+    out << "pods:    " << endpoints_text(*e.result.cluster, static_cast<std::size_t>(-1)) << '\n';
+}
+
+}  // namespace gatehouse::app

@@ -1,0 +1,85 @@
+#include "routing/hash.h"
+
+#include <cstring>
+
+namespace gatehouse::routing {
+
+namespace {
+constexpr std::uint64_t kMul = 0x9E3779B97F4A7C15ull;
+
+inline std::uint64_t mix(std::uint64_t h) {
+  h ^= h >> 32;
+  h *= 0xD6E8FEB86659FD93ull;
+  h ^= h >> 32;
+  return h;
+}
+}  // namespace
+
+std::uint64_t hash_bytes(std::string_view bytes, std::uint64_t seed) {
+  std::uint64_t h = (seed + bytes.size()) * kMul;
+  const char* p = bytes.data();
+  std::size_t n = bytes.size();
+  while (n >= 8) {
+    std::uint64_t chunk;
+    std::memcpy(&chunk, p, 8);
+    h = (h ^ chunk) * kMul;
+    h ^= h >> 29;
+    p += 8;
+    n -= 8;
+  }
+  if (n > 0) {
+    std::uint64_t chunk = 0;
+    std::memcpy(&chunk, p, n);
+    h = (h ^ chunk) * kMul;
+  }
+  return mix(h);
+}
+
+std::uint32_t FlatIndex::insert(std::uint32_t tag, std::string_view key, std::uint32_t value) {
+  if ((size_ + 1) * 2 > slots_.size()) grow();
+  const std::uint64_t hash = hash_bytes(key, tag);
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+    Slot& s = slots_[i];
+    if (s.value == kMissing) {
+      s.hash = hash;
+      s.key_offset = static_cast<std::uint32_t>(arena_.size());
+      s.key_length = static_cast<std::uint32_t>(key.size());
+      s.tag = tag;
+      s.value = value;
+      arena_.append(key);
+      ++size_;
+      return value;
+    }
+    if (s.hash == hash && s.tag == tag && s.key_length == key.size() &&
+        std::memcmp(arena_.data() + s.key_offset, key.data(), key.size()) == 0)
+      return s.value;
+  }
+}
+
+std::uint32_t FlatIndex::find_hashed(std::uint32_t tag, std::string_view key,
+                                     std::uint64_t hash) const {
+  if (slots_.empty()) return kMissing;
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+    const Slot& s = slots_[i];
+    if (s.value == kMissing) return kMissing;
+    if (s.hash == hash && s.tag == tag && s.key_length == key.size() &&
+        std::memcmp(arena_.data() + s.key_offset, key.data(), key.size()) == 0)
+      return s.value;
+  }
+}
+
+void FlatIndex::grow() {
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(old.empty() ? 16 : old.size() * 2, Slot{});
+  const std::size_t mask = slots_.size() - 1;
+  for (const Slot& s : old) {
+    if (s.value == kMissing) continue;
+    std::size_t i = s.hash & mask;
+    while (slots_[i].value != kMissing) i = (i + 1) & mask;
+    slots_[i] = s;
+  }
+}
+
+}  // namespace gatehouse::routing

@@ -1,0 +1,150 @@
+#include "routing/route_table.h"
+
+#include "base/strings.h"
+
+namespace gatehouse::routing {
+
+std::string to_string(const Endpoint& endpoint) {
+  if (endpoint.address.find(':') != std::string::npos)
+    return "[" + endpoint.address + "]:" + std::to_string(endpoint.port);
+  return endpoint.address + ":" + std::to_string(endpoint.port);
+}
+
+const char* to_string(ClusterStatus status) {
+  switch (status) {
+    case ClusterStatus::kReady:
+      return "ready";
+    case ClusterStatus::kNoService:
+      return "no such Service";
+    case ClusterStatus::kNoPort:
+      return "no such Service port";
+    case ClusterStatus::kNoEndpoints:
+      return "no ready endpoints";
+    case ClusterStatus::kExternalName:
+      return "ExternalName Service (not proxied)";
+    case ClusterStatus::kResource:
+      return "resource backend (not supported)";
+  }
+  return "?";
+}
+
+std::string Cluster::label() const {
+  if (status == ClusterStatus::kResource) return service;
+  return service + ":" + port;
+}
+
+std::string_view normalize_host(std::string_view host, char* buffer) {
+  if (!host.empty() && host.front() == '[') {
+    // An IPv6 literal: keep "[...]" and drop any port. It never equals a rule host (rules are DNS
+    // names), so it selects the host-less rules.
+    std::size_t close = host.find(']');
+    if (close != std::string_view::npos) host = host.substr(0, close + 1);
+  } else {
+    std::size_t colon = host.find(':');
+    if (colon != std::string_view::npos) host = host.substr(0, colon);
+    if (!host.empty() && host.back() == '.') host.remove_suffix(1);
+  }
+  if (host.empty() || host.size() > kMaxHostLength) return {};
+  for (std::size_t i = 0; i < host.size(); ++i) buffer[i] = ascii_lower(host[i]);
+  return {buffer, host.size()};
+}
+
+const HostEntry* RouteTable::choose_host(std::string_view host, HostMatch* how) const {
+  char buffer[kMaxHostLength];
+  std::string_view h = normalize_host(host, buffer);
+  if (!h.empty()) {
+    std::uint32_t e = exact_hosts_.find(0, h);
+    if (e != FlatIndex::kMissing) {
+      if (how) *how = HostMatch::kExact;
+      return &hosts_[e];
+    }
+    // A wildcard covers exactly one more, non-empty label: "*.foo.com" is found under "foo.com"
+    // by dropping the request host's first label.
+    std::size_t dot = h.find('.');
+    if (dot != std::string_view::npos && dot > 0) {
+      e = wildcard_hosts_.find(0, h.substr(dot + 1));
+      if (e != FlatIndex::kMissing) {
+        if (how) *how = HostMatch::kWildcard;
+        return &hosts_[e];
+      }
+    }
+  }
+  if (any_host_ == kNone) return nullptr;
+  if (how) *how = HostMatch::kAnyHost;
+  return &hosts_[any_host_];
+}
+
+MatchResult RouteTable::match_in(const HostEntry& entry, std::string_view path) const {
+  MatchResult result;
+  if (entry.root == kNone) return result;
+  std::size_t query = path.find('?');
+  if (query != std::string_view::npos) path = path.substr(0, query);
+  if (path.empty()) path = "/";
+  if (path.front() != '/') return result;  // not an origin-form path: no rule can match it
+
+  const bool slash = path.back() == '/';
+  const std::string_view trimmed = slash ? path.substr(0, path.size() - 1) : path;
+
+  std::uint32_t node = entry.root;
+  std::uint32_t best = nodes_[node].prefix;
+  std::size_t pos = 1;
+  bool consumed = trimmed.empty();
+  while (!consumed) {
+    std::size_t end = trimmed.find('/', pos);
+    const bool last = end == std::string_view::npos;
+    if (last) end = trimmed.size();
+    std::uint32_t next = edges_.find(node, trimmed.substr(pos, end - pos));
+    if (next == FlatIndex::kMissing) break;
+    node = next;
+    if (nodes_[node].prefix != kNone) best = nodes_[node].prefix;
+    pos = end + 1;
+    consumed = last;
+  }
+  if (consumed) {
+    // The whole path reached this node: an Exact rule here is the longest possible match and
+    // beats a Prefix of equal length (SPEC.md §5).
+    std::uint32_t exact = slash ? nodes_[node].exact_slash : nodes_[node].exact_plain;
+    if (exact != kNone) best = exact;
+  }
+  if (best != kNone) {
+    result.kind = MatchKind::kRoute;
+    result.route = &routes_[best];
+    result.cluster = &clusters_[result.route->cluster];
+  }
+  return result;
+}
+
+MatchResult RouteTable::match(std::string_view host, std::string_view path) const {
+  const HostEntry* entry = choose_host(host);
+  if (entry) {
+    MatchResult result = match_in(*entry, path);
+    if (result.kind == MatchKind::kRoute) return result;
+    if (!entry->host.empty()) {
+      // A chosen host never falls through to other hosts' rules or the global default.
+      if (entry->default_cluster != kNone) {
+        result.kind = MatchKind::kHostDefault;
+        result.cluster = &clusters_[entry->default_cluster];
+      }
+      return result;
+    }
+  }
+  MatchResult result;
+  if (default_cluster_ != kNone) {
+    result.kind = MatchKind::kDefault;
+    result.cluster = &clusters_[default_cluster_];
+  }
+  return result;
+}
+
+std::size_t RouteTable::memory_bytes() const {
+  std::size_t bytes = sizeof(*this) + nodes_.capacity() * sizeof(Node) +
+                      routes_.capacity() * sizeof(Route) + clusters_.capacity() * sizeof(Cluster) +
+                      hosts_.capacity() * sizeof(HostEntry) + exact_hosts_.memory_bytes() +
+                      wildcard_hosts_.memory_bytes() + edges_.memory_bytes();
+  for (const Route& r : routes_) bytes += r.host.capacity() + r.path.capacity();
+  for (const Cluster& c : clusters_) bytes += c.endpoints.capacity() * sizeof(Endpoint);
+  for (const HostEntry& h : hosts_) bytes += h.routes.capacity() * sizeof(std::uint32_t);
+  return bytes;
+}
+
+}  // namespace gatehouse::routing

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The command line as a user sees it: routes, explain and validate on the examples.
+# usage: cli_test.sh GATEHOUSE_BINARY SOURCE_DIR
+set -uo pipefail
+gatehouse=$1
+cd "$2"
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+expect_line() {  # expect_line OUTPUT REGEX WHAT
+  grep -Eq -- "$2" <<<"$1" || fail "$3: no line matches /$2/ in:"$'\n'"$1"
+}
+
+# routes: the talk's table r1–r4, exactly.
+out=$(timeout 10 "$gatehouse" routes --manifests examples/foobar.yaml 2>/tmp/gatehouse-cli-$$.err)
+status=$?
+[ $status -eq 0 ] || fail "routes exited $status"
+expect_line "$out" '^Rule +\| Host +\| Path +\| Service ' "header"
+expect_line "$out" '^r1 +\| foo\.org +\| /a +\| foo-a:8080 +\| Prefix +\| default/foobar +\| 127\.0\.0\.1:18080$' "r1"
+expect_line "$out" '^r2 +\| foo\.org +\| /b +\| foo-b:8181 +\| Prefix +\| default/foobar +\| 127\.0\.0\.1:18181$' "r2"
+expect_line "$out" '^r3 +\| bar\.org +\| /a +\| bar-a:9090 +\| Prefix +\| default/foobar +\| 127\.0\.0\.1:19090$' "r3"
+expect_line "$out" '^r4 +\| bar\.org +\| /b +\| bar-b:9191 +\| Prefix +\| default/foobar +\| 127\.0\.0\.1:19191$' "r4"
+[ "$(grep -c '^r[0-9]' <<<"$out")" -eq 4 ] || fail "routes printed other than 4 rules"
+expect_line "$(cat /tmp/gatehouse-cli-$$.err)" 'pathType.*Prefix' "missing pathType warning"
+rm -f /tmp/gatehouse-cli-$$.err
+
+json=$(timeout 10 "$gatehouse" routes --manifests examples/foobar.yaml --output json 2>/dev/null)
+expect_line "$json" '"rule":"r1","host":"foo.org","path":"/a","pathType":"Prefix"' "json r1"
+expect_line "$json" '"endpoints":\["127.0.0.1:18080"\]' "json endpoints"
+
+# explain: exit 0 on a match and names the winner and the loser; 1 when nothing matches.
+out=$(timeout 10 "$gatehouse" explain -m examples/wildcard-hosts.yaml --host EU.shop.example:443 --path /cart 2>/dev/null)
+status=$?
+[ $status -eq 0 ] || fail "explain of a matching request exited $status"
+expect_line "$out" 'wildcard host \*\.shop\.example' "wildcard host choice"
+expect_line "$out" '/cart Exact .*: wins' "exact winner"
+expect_line "$out" '/ Prefix .*: loses: shorter match' "prefix loser"
+expect_line "$out" '^pods: +10\.1\.2\.1:3001$' "endpoints"
+
+timeout 10 "$gatehouse" explain -m examples/foobar.yaml --host baz.org --path /a >/dev/null 2>&1
+status=$?
+[ $status -eq 1 ] || fail "explain of an unmatched request exited $status, want 1"
+
+out=$(timeout 10 "$gatehouse" explain -m examples/default-backend.yaml --host docs.example --path /nope 2>/dev/null)
+expect_line "$out" 'its default backend docs-404:80' "host default backend"
+
+# validate: warnings only → 0; rejected objects → 1, each named, the rest still served.
+timeout 10 "$gatehouse" validate -m examples/foobar.yaml >/dev/null
+status=$?
+[ $status -eq 0 ] || fail "validate of foobar exited $status"
+out=$(timeout 10 "$gatehouse" validate -m tests/e2e/data/mixed.yaml)
+status=$?
+[ $status -eq 1 ] || fail "validate of a bad manifest exited $status, want 1"
+expect_line "$out" '^tests/e2e/data/mixed\.yaml#1: error: Ingress team/ip-host: spec\.rules\[0\]\.host: ' "IP host rejection"
+expect_line "$out" '^tests/e2e/data/mixed\.yaml#2: error: Ingress team/bad-path: spec\.rules\[0\]\.http\.paths\[0\]\.path: ' "bad path rejection"
+out=$(timeout 10 "$gatehouse" routes -m tests/e2e/data/mixed.yaml 2>/dev/null)
+expect_line "$out" '^r1 +\| good\.example +\| /ok ' "good Ingress still routed"
+[ "$(grep -c '^r[0-9]' <<<"$out")" -eq 1 ] || fail "rejected Ingresses were routed"
+
+# A directory: every manifest in it, sorted; a missing path is an error, not a crash.
+out=$(timeout 10 "$gatehouse" routes -m examples 2>/dev/null)
+expect_line "$out" 'app\.example +\| / +\| app:http +\| Prefix +\| apps/app +\| 10\.3\.0\.1:8080, 10\.3\.0\.2:8090$' "named ports"
+timeout 10 "$gatehouse" validate -m /nonexistent/gatehouse >/dev/null 2>&1
+status=$?
+[ $status -eq 1 ] || fail "validate of a missing path exited $status, want 1"
+
+if [ $failures -ne 0 ]; then echo "$failures failure(s)"; exit 1; fi
+echo "cli: all checks passed"
