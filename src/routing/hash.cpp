@@ -4,37 +4,6 @@
 
 namespace gatehouse::routing {
 
-namespace {
-constexpr std::uint64_t kMul = 0x9E3779B97F4A7C15ull;
-
-inline std::uint64_t mix(std::uint64_t h) {
-  h ^= h >> 32;
-  h *= 0xD6E8FEB86659FD93ull;
-  h ^= h >> 32;
-  return h;
-}
-}  // namespace
-
-std::uint64_t hash_bytes(std::string_view bytes, std::uint64_t seed) {
-  std::uint64_t h = (seed + bytes.size()) * kMul;
-  const char* p = bytes.data();
-  std::size_t n = bytes.size();
-  while (n >= 8) {
-    std::uint64_t chunk;
-    std::memcpy(&chunk, p, 8);
-    h = (h ^ chunk) * kMul;
-    h ^= h >> 29;
-    p += 8;
-    n -= 8;
-  }
-  if (n > 0) {
-    std::uint64_t chunk = 0;
-    std::memcpy(&chunk, p, n);
-    h = (h ^ chunk) * kMul;
-  }
-  return mix(h);
-}
-
 std::uint32_t FlatIndex::insert(std::uint32_t tag, std::string_view key, std::uint32_t value) {
   if ((size_ + 1) * 2 > slots_.size()) grow();
   const std::uint64_t hash = hash_bytes(key, tag);

@@ -74,6 +74,45 @@ const HostEntry* RouteTable::choose_host(std::string_view host, HostMatch* how) 
   return &hosts_[any_host_];
 }
 
+std::uint32_t RouteTable::walk(const HostEntry& entry, std::string_view path,
+                               bool verified) const {
+  const bool slash = path.back() == '/';
+  const std::string_view trimmed = slash ? path.substr(0, path.size() - 1) : path;
+
+  const PathTrie::Rules* rules = &trie_.rules(entry.root);
+  std::uint32_t node = entry.root;
+  std::uint32_t best = rules->prefix;
+  std::size_t pos = 1;
+  bool consumed = trimmed.empty();
+  while (!consumed) {
+    std::size_t end = trimmed.find('/', pos);
+    const bool last = end == std::string_view::npos;
+    if (last) end = trimmed.size();
+    std::string_view element = trimmed.substr(pos, end - pos);
+    PathTrie::Step step = verified ? trie_.find_verified(node, element) : trie_.find(node, element);
+    if (!step.rules) break;
+    node = step.node;
+    rules = step.rules;
+    if (rules->prefix != kNone) best = rules->prefix;
+    pos = end + 1;
+    consumed = last;
+  }
+  if (consumed) {
+    // The whole path reached this node: an Exact rule here is the longest possible match and
+    // beats a Prefix of equal length (SPEC.md §5).
+    std::uint32_t exact = slash ? rules->exact_slash : rules->exact_plain;
+    if (exact != kNone) best = exact;
+  }
+  return best;
+}
+
+bool RouteTable::holds(const Route& route, std::string_view path) const {
+  if (route.path_type == model::PathType::kExact) return route.path == path;
+  std::string_view rule = route.path;
+  if (rule.back() == '/') rule.remove_suffix(1);
+  return path.starts_with(rule) && (path.size() == rule.size() || path[rule.size()] == '/');
+}
+
 MatchResult RouteTable::match_in(const HostEntry& entry, std::string_view path) const {
   MatchResult result;
   if (entry.root == kNone) return result;
@@ -82,30 +121,9 @@ MatchResult RouteTable::match_in(const HostEntry& entry, std::string_view path) 
   if (path.empty()) path = "/";
   if (path.front() != '/') return result;  // not an origin-form path: no rule can match it
 
-  const bool slash = path.back() == '/';
-  const std::string_view trimmed = slash ? path.substr(0, path.size() - 1) : path;
-
-  std::uint32_t node = entry.root;
-  std::uint32_t best = nodes_[node].prefix;
-  std::size_t pos = 1;
-  bool consumed = trimmed.empty();
-  while (!consumed) {
-    std::size_t end = trimmed.find('/', pos);
-    const bool last = end == std::string_view::npos;
-    if (last) end = trimmed.size();
-    std::uint32_t next = edges_.find(node, trimmed.substr(pos, end - pos));
-    if (next == FlatIndex::kMissing) break;
-    node = next;
-    if (nodes_[node].prefix != kNone) best = nodes_[node].prefix;
-    pos = end + 1;
-    consumed = last;
-  }
-  if (consumed) {
-    // The whole path reached this node: an Exact rule here is the longest possible match and
-    // beats a Prefix of equal length (SPEC.md §5).
-    std::uint32_t exact = slash ? nodes_[node].exact_slash : nodes_[node].exact_plain;
-    if (exact != kNone) best = exact;
-  }
+  std::uint32_t best = walk(entry, path, trie_.verified_only());
+  // The fast walk compares elements by hash; confirm the winner, else walk again with keys.
+  if (best != kNone && !holds(routes_[best], path)) best = walk(entry, path, true);
   if (best != kNone) {
     result.kind = MatchKind::kRoute;
     result.route = &routes_[best];
@@ -137,10 +155,10 @@ MatchResult RouteTable::match(std::string_view host, std::string_view path) cons
 }
 
 std::size_t RouteTable::memory_bytes() const {
-  std::size_t bytes = sizeof(*this) + nodes_.capacity() * sizeof(Node) +
+  std::size_t bytes = sizeof(*this) + trie_.memory_bytes() +
                       routes_.capacity() * sizeof(Route) + clusters_.capacity() * sizeof(Cluster) +
                       hosts_.capacity() * sizeof(HostEntry) + exact_hosts_.memory_bytes() +
-                      wildcard_hosts_.memory_bytes() + edges_.memory_bytes();
+                      wildcard_hosts_.memory_bytes();
   for (const Route& r : routes_) bytes += r.host.capacity() + r.path.capacity();
   for (const Cluster& c : clusters_) bytes += c.endpoints.capacity() * sizeof(Endpoint);
   for (const HostEntry& h : hosts_) bytes += h.routes.capacity() * sizeof(std::uint32_t);

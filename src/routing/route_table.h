@@ -2,7 +2,7 @@
 // it as shared_ptr<const RouteTable>; match() is the hot path and only reads.
 //
 // Layout: exact hosts and wildcard suffixes map to a HostEntry; each HostEntry owns a trie of
-// path elements ("/a/b" is root → "a" → "b"). All trie edges of all hosts live in one FlatIndex
+// path elements ("/a/b" is root → "a" → "b"). All trie edges of all hosts live in one PathTrie
 // keyed by (parent node, element), so a lookup costs one probe per path element, whatever the
 // table's size. Precedence among rules that share a node is decided at compile time.
 #pragma once
@@ -15,6 +15,7 @@
 
 #include "model/objects.h"
 #include "routing/hash.h"
+#include "routing/path_trie.h"
 
 namespace gatehouse::routing {
 
@@ -119,21 +120,19 @@ class RouteTable {
  private:
   friend class TableBuilder;
 
-  struct Node {
-    std::uint32_t exact_plain = kNone;  // Exact rule written without a trailing slash
-    std::uint32_t exact_slash = kNone;  // Exact rule written with a trailing slash (or "/")
-    std::uint32_t prefix = kNone;       // the Prefix-like rule that wins at this node
-  };
-
+  // The winning route id among `entry`'s rules for `path`, or kNone. `verified` compares every
+  // path element byte for byte instead of by hash (see PathTrie).
+  std::uint32_t walk(const HostEntry& entry, std::string_view path, bool verified) const;
+  // True when `route` really matches `path` (SPEC.md §4): the check behind the hash-only walk.
+  bool holds(const Route& route, std::string_view path) const;
   MatchResult match_in(const HostEntry& entry, std::string_view path) const;
 
   std::vector<Route> routes_;
   std::vector<Cluster> clusters_;
   std::vector<HostEntry> hosts_;
-  std::vector<Node> nodes_;
+  PathTrie trie_;
   FlatIndex exact_hosts_;     // "foo.org" → host entry
   FlatIndex wildcard_hosts_;  // "foo.org" (from "*.foo.org") → host entry
-  FlatIndex edges_;           // (node, element) → child node
   std::uint32_t any_host_ = kNone;
   std::uint32_t default_cluster_ = kNone;
   std::optional<IngressRef> default_from_;

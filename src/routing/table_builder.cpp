@@ -36,22 +36,11 @@ std::uint32_t TableBuilder::host_entry(std::string_view host) {
   return index;
 }
 
-std::uint32_t TableBuilder::child(std::uint32_t node, std::string_view element) {
-  RouteTable& t = *table_;
-  const auto next = static_cast<std::uint32_t>(t.nodes_.size());
-  std::uint32_t found = t.edges_.insert(node, element, next);
-  if (found == next) t.nodes_.emplace_back();
-  return found;
-}
-
 std::uint32_t TableBuilder::add_route(Route route) {
   RouteTable& t = *table_;
   route.id = static_cast<std::uint32_t>(t.routes_.size());
   HostEntry& entry = t.hosts_[host_entry(route.host)];
-  if (entry.root == kNone) {
-    entry.root = static_cast<std::uint32_t>(t.nodes_.size());
-    t.nodes_.emplace_back();
-  }
+  if (entry.root == kNone) entry.root = t.trie_.add_root();
   entry.routes.push_back(route.id);
 
   auto [trimmed, slash] = trim_slash(route.path);
@@ -60,12 +49,12 @@ std::uint32_t TableBuilder::add_route(Route route) {
   while (pos <= trimmed.size()) {
     std::size_t end = trimmed.find('/', pos);
     if (end == std::string_view::npos) end = trimmed.size();
-    node = child(node, trimmed.substr(pos, end - pos));
+    node = t.trie_.add_child(node, trimmed.substr(pos, end - pos));
     pos = end + 1;
   }
 
   std::uint32_t shadowed_by = kNone;
-  RouteTable::Node& n = t.nodes_[node];
+  PathTrie::Rules& n = t.trie_.rules(node);
   if (!is_prefix_like(route.path_type)) {
     std::uint32_t& slot = slash ? n.exact_slash : n.exact_plain;
     if (slot == kNone)
@@ -102,6 +91,7 @@ void TableBuilder::set_default(std::uint32_t cluster, std::optional<IngressRef> 
 }
 
 std::shared_ptr<const RouteTable> TableBuilder::finish() {
+  table_->trie_.freeze();
   return std::shared_ptr<const RouteTable>(std::move(table_));
 }
 

@@ -32,8 +32,6 @@ class TableBuilder {
   std::shared_ptr<const RouteTable> finish();
 
  private:
-  std::uint32_t child(std::uint32_t node, std::string_view element);
-
   std::unique_ptr<RouteTable> table_;
 };
 
