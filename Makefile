@@ -2,17 +2,20 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: demo test build bootstrap bench fuzz clean
+.PHONY: demo test build configure bootstrap bench fuzz clean
 
-demo: build
+demo: configure
+	cmake --build $(BUILD) -j $(JOBS) --target gatehouse
 	@scripts/demo.sh $(BUILD)
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure --timeout 300 -j $(JOBS)
 
-build:
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+build: configure
 	cmake --build $(BUILD) -j $(JOBS)
+
+configure:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
 bootstrap:
 	@scripts/bootstrap.sh
