@@ -2,9 +2,11 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "app/echo_server.h"
 #include "app/manifest_options.h"
 #include "app/print_explain.h"
 #include "app/print_routes.h"
+#include "app/serve.h"
 #include "routing/explain.h"
 
 namespace {
@@ -80,7 +82,40 @@ int main(int argc, char** argv) {
       "validate", "Print every diagnostic; exit 1 when any object is rejected");
   validate_options.add_to(*validate);
 
+  gatehouse::app::ServeOptions serve_options;
+  auto* serve = app.add_subcommand("serve", "Run the reverse proxy for the manifests' routes");
+  serve_options.manifests.add_to(*serve);
+  serve->add_option("-l,--listen", serve_options.listen, "ADDR:PORT to serve HTTP on (repeatable)")
+      ->required();
+  serve->add_option("-w,--workers", serve_options.workers, "Worker threads (default: one per core)");
+  serve->add_option("--admin-listen", serve_options.admin_listen,
+                    "ADDR:PORT for /healthz and /readyz");
+  serve->add_option("--balancer", serve_options.balancer, "round-robin or least-request")
+      ->capture_default_str();
+  serve->add_option("--merge-slashes", serve_options.proxy.path_policy.merge_slashes,
+                    "Merge repeated slashes in paths before matching")
+      ->capture_default_str();
+  auto add_ms = [serve](const char* name, std::chrono::milliseconds& value, const char* what) {
+    serve->add_option_function<long>(
+             name, [&value](long ms) { value = std::chrono::milliseconds(ms); }, what)
+        ->default_str(std::to_string(value.count()));
+  };
+  auto& t = serve_options.proxy.timeouts;
+  add_ms("--connect-timeout-ms", t.connect, "Connecting to a pod");
+  add_ms("--request-timeout-ms", t.request, "Receiving a request head from a client");
+  add_ms("--header-timeout-ms", t.header, "Waiting for a pod's response head");
+  add_ms("--idle-timeout-ms", t.idle, "Idle keep-alive connections, both sides");
+  add_ms("--drain-timeout-ms", t.drain, "Finishing in-flight requests on SIGTERM");
+
+  gatehouse::app::EchoOptions echo_options;
+  auto* echo = app.add_subcommand("echo", "A backend that answers with the request it saw");
+  echo->add_option("-l,--listen", echo_options.listen, "ADDR:PORT")->capture_default_str();
+  echo->add_option("-n,--name", echo_options.name, "The name it reports")->capture_default_str();
+  echo->add_option("--threads", echo_options.threads, "Event loops")->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
+  if (serve->parsed()) return gatehouse::app::run_serve(serve_options);
+  if (echo->parsed()) return gatehouse::app::run_echo(echo_options);
   if (routes->parsed()) return run_routes(routes_options, output);
   if (explain->parsed()) return run_explain(explain_options, host, path);
   if (validate->parsed()) return run_validate(validate_options);

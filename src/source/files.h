@@ -1,7 +1,9 @@
 // The file source: manifests on disk. A path is a file or a directory (every *.yaml, *.yml and
-// *.json directly in it, sorted by name). Later phases add inotify watching here.
+// *.json directly in it, sorted by name). Watching and incremental reloads live in
+// file_watcher.h and manifest_cache.h.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,5 +24,10 @@ Loaded load_manifests(const std::vector<std::string>& paths);
 // The files `paths` name, expanded and sorted as load_manifests reads them.
 std::vector<std::string> expand_manifest_paths(const std::vector<std::string>& paths,
                                                model::Diagnostics& diagnostics);
+
+// The content of `file`, or nullopt with one error diagnostic (cannot open, read failed, or
+// larger than 64 MiB). Shared by load_manifests and ManifestCache so both report alike.
+std::optional<std::string> read_manifest_file(const std::string& file,
+                                              model::Diagnostics& diagnostics);
 
 }  // namespace gatehouse::source

@@ -1,0 +1,270 @@
+#include "app/serve.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <chrono>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include "proxy/http1/parser.h"
+#include "proxy/worker.h"
+#include "routing/compile.h"
+#include "source/file_watcher.h"
+#include "source/manifest_cache.h"
+
+namespace gatehouse::app {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::optional<tcp::endpoint> parse_address(const std::string& text) {
+  std::string host;
+  std::string port;
+  if (!text.empty() && text.front() == '[') {
+    auto close = text.find(']');
+    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':')
+      return std::nullopt;
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    auto colon = text.rfind(':');
+    if (colon == std::string::npos) return std::nullopt;
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
+  if (ec || port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
+  int number = std::stoi(port);
+  if (number > 65535) return std::nullopt;
+  return tcp::endpoint(address, static_cast<unsigned short>(number));
+}
+
+void log(const std::string& line) { std::cerr << "gatehouse: " << line << std::endl; }
+
+// The control side: owns the manifests, compiles them and hands snapshots to the workers.
+class Controller {
+ public:
+  Controller(const ServeOptions& options, std::vector<std::unique_ptr<proxy::Worker>>& workers)
+      : options_(options), workers_(workers), cache_(options.manifests.manifests) {}
+
+  // Reloads and publishes. Returns false when the first load produced no table.
+  bool reload() {
+    const auto started = Clock::now();
+    source::Reloaded r = cache_.reload();
+    // A file that no longer parses at all (a diagnostic naming no object) would drop every
+    // object in it: keep serving the last good table until it is fixed.
+    bool file_broken = false;
+    for (const auto& d : r.loaded.diagnostics) {
+      if (d.severity == model::Severity::kError && d.kind.empty() && d.name.empty())
+        file_broken = true;
+    }
+    routing::Compiled compiled = routing::compile(r.loaded.objects, compile_options_);
+    std::vector<std::string> lines;
+    for (const auto& d : r.loaded.diagnostics) lines.push_back(d.to_string());
+    for (const auto& d : compiled.diagnostics) lines.push_back(d.to_string());
+    if (lines != last_diagnostics_) {
+      for (const auto& line : lines) log(line);
+      last_diagnostics_ = std::move(lines);
+    }
+    if (file_broken && table_) {
+      log("a manifest file is malformed: keeping the last good configuration");
+      return true;
+    }
+    table_ = compiled.table;
+    for (auto& w : workers_) w->publish(table_);
+    const auto micros =
+        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count();
+    log("configuration " + std::to_string(++generation_) + ": " +
+        std::to_string(table_->routes().size()) + " rules, " + std::to_string(r.decoded) + " of " +
+        std::to_string(r.files) + " files decoded, published in " + std::to_string(micros) +
+        " us");
+    return true;
+  }
+
+  bool init_options() {
+    compile_options_.ingress_class = options_.manifests.ingress_class;
+    compile_options_.watch_ingress_without_class = options_.manifests.watch_ingress_without_class;
+    if (!options_.manifests.default_backend.empty()) {
+      auto ref = routing::parse_service_ref(options_.manifests.default_backend);
+      if (!ref) {
+        log("--default-backend: " + ref.error().message);
+        return false;
+      }
+      compile_options_.default_backend = *ref;
+    }
+    return true;
+  }
+
+  bool ready() const { return table_ != nullptr; }
+
+ private:
+  const ServeOptions& options_;
+  std::vector<std::unique_ptr<proxy::Worker>>& workers_;
+  source::ManifestCache cache_;
+  routing::CompileOptions compile_options_;
+  std::shared_ptr<const routing::RouteTable> table_;
+  std::vector<std::string> last_diagnostics_;
+  std::uint64_t generation_ = 0;
+};
+
+// The admin listener: /healthz (the process is alive) and /readyz (a configuration is loaded).
+asio::awaitable<void> admin_session(tcp::socket socket, const Controller& controller) {
+  char buffer[8192];
+  std::size_t used = 0;
+  for (;;) {
+    auto [ec, n] = co_await socket.async_read_some(asio::buffer(buffer + used, sizeof buffer - used),
+                                                   asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+    used += n;
+    proxy::http1::Request request;
+    auto parsed = proxy::http1::parse_request({buffer, used}, request);
+    if (parsed.status == proxy::http1::ParseStatus::kNeedMore && used < sizeof buffer) continue;
+    std::string status = "404 Not Found", body = "not found\n";
+    if (parsed.status == proxy::http1::ParseStatus::kComplete) {
+      if (request.path == "/healthz") {
+        status = "200 OK";
+        body = "ok\n";
+      } else if (request.path == "/readyz") {
+        status = controller.ready() ? "200 OK" : "503 Service Unavailable";
+        body = controller.ready() ? "ready\n" : "not ready\n";
+      }
+    } else {
+      status = "400 Bad Request";
+      body = "bad request\n";
+    }
+    std::string response = "HTTP/1.1 " + status + "\r\nContent-Type: text/plain\r\nContent-Length: " +
+                           std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+    co_await asio::async_write(socket, asio::buffer(response), asio::as_tuple(asio::use_awaitable));
+    co_return;
+  }
+}
+
+asio::awaitable<void> admin_loop(tcp::acceptor& acceptor, const Controller& controller) {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+    asio::co_spawn(acceptor.get_executor(), admin_session(std::move(socket), controller),
+                   asio::detached);
+  }
+}
+
+}  // namespace
+
+int run_serve(const ServeOptions& options) {
+  std::vector<tcp::endpoint> addresses;
+  for (const auto& text : options.listen) {
+    auto address = parse_address(text);
+    if (!address) {
+      log("--listen " + text + ": expected ADDR:PORT");
+      return 2;
+    }
+    addresses.push_back(*address);
+  }
+  if (addresses.empty()) {
+    log("at least one --listen ADDR:PORT is required");
+    return 2;
+  }
+  proxy::ProxyOptions proxy_options = options.proxy;
+  if (options.balancer == "least-request")
+    proxy_options.balancer = proxy::BalancerKind::kLeastRequest;
+  else if (options.balancer != "round-robin") {
+    log("--balancer must be round-robin or least-request");
+    return 2;
+  }
+
+  const int count = options.workers > 0
+                        ? options.workers
+                        : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::unique_ptr<proxy::Worker>> workers;
+  for (int i = 0; i < count; ++i) {
+    workers.push_back(std::make_unique<proxy::Worker>(i, proxy_options));
+    for (const auto& address : addresses) {
+      std::string error = workers.back()->listen(address);
+      if (!error.empty()) {
+        log(error);
+        return 1;
+      }
+    }
+  }
+
+  Controller controller(options, workers);
+  if (!controller.init_options()) return 2;
+  controller.reload();
+
+  asio::io_context control;
+  std::unique_ptr<tcp::acceptor> admin;
+  if (!options.admin_listen.empty()) {
+    auto address = parse_address(options.admin_listen);
+    if (!address) {
+      log("--admin-listen " + options.admin_listen + ": expected ADDR:PORT");
+      return 2;
+    }
+    admin = std::make_unique<tcp::acceptor>(control);
+    boost::system::error_code ec;
+    admin->open(address->protocol(), ec);
+    if (!ec) admin->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) admin->bind(*address, ec);
+    if (!ec) admin->listen(64, ec);
+    if (ec) {
+      log("--admin-listen " + options.admin_listen + ": " + ec.message());
+      return 1;
+    }
+    asio::co_spawn(control, admin_loop(*admin, controller), asio::detached);
+  }
+
+  source::FileWatcher watcher(control.get_executor(), options.manifests.manifests,
+                              std::chrono::milliseconds(options.settle_ms),
+                              [&controller] { controller.reload(); });
+  if (std::string error = watcher.start(); !error.empty())
+    log("watching the manifests failed (" + error + "): changes will not be picked up");
+
+  for (auto& w : workers) w->start();
+  std::string listening;
+  for (const auto& a : addresses)
+    listening += (listening.empty() ? "" : ", ") + a.address().to_string() + ":" +
+                 std::to_string(a.port());
+  log("serving on " + listening + " with " + std::to_string(count) + " workers");
+
+  asio::signal_set signals(control, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    log(std::string("signal ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") +
+        ": draining connections");
+    watcher.stop();
+    if (admin) {
+      boost::system::error_code ignored;
+      admin->close(ignored);
+    }
+    for (auto& w : workers) w->drain();
+    control.stop();
+  });
+  control.run();
+
+  // Drain: workers end by themselves when their last connection closes; after the deadline
+  // whatever is left is stopped.
+  const auto deadline = Clock::now() + options.proxy.timeouts.drain;
+  for (auto& w : workers) {
+    while (!w->finished() && Clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    w->stop();
+    w->join();
+  }
+  log("stopped");
+  return 0;
+}
+
+}  // namespace gatehouse::app

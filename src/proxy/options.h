@@ -1,0 +1,36 @@
+// The data plane's knobs, with the defaults a user gets when they set nothing.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "proxy/path_normalize.h"
+
+namespace gatehouse::proxy {
+
+enum class BalancerKind : std::uint8_t { kRoundRobin, kLeastRequest };
+
+struct Timeouts {
+  std::chrono::milliseconds connect{5000};        // f2: TCP connect to a pod
+  std::chrono::milliseconds request{60000};       // f1: a whole request head + body from a client
+  std::chrono::milliseconds header{60000};        // f2: the pod's response head after the request
+  std::chrono::milliseconds idle{60000};          // f1 keep-alive and f2 pooled connections
+  std::chrono::milliseconds body_io{60000};       // any single body read or write, both ways
+  std::chrono::milliseconds drain{10000};         // graceful shutdown: in-flight requests' deadline
+};
+
+struct ProxyOptions {
+  Timeouts timeouts;
+  BalancerKind balancer = BalancerKind::kRoundRobin;
+  PathPolicy path_policy;
+  int connect_attempts = 3;          // distinct endpoints tried when connecting fails
+  int failures_to_bench = 3;         // consecutive failures that bench an endpoint ...
+  std::chrono::milliseconds bench_time{10000};  // ... for this long
+  std::size_t max_idle_per_endpoint = 256;      // pooled idle connections per pod address
+  std::size_t buffer_size = 32 * 1024;          // per connection and direction; bounds the head
+};
+
+}  // namespace gatehouse::proxy

@@ -1,0 +1,681 @@
+#include "proxy/session.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <cstring>
+
+#include "proxy/status_text.h"
+#include "proxy/worker.h"
+
+namespace gatehouse::proxy {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+// Collects decoded chunk data (HTTP/1.0 clients get the body without chunked framing).
+class PieceSink final : public http1::ChunkedSink {
+ public:
+  explicit PieceSink(std::vector<asio::const_buffer>& pieces) : pieces_(pieces) {}
+  void on_data(std::string_view data) override { pieces_.emplace_back(data.data(), data.size()); }
+  void on_trailer(const http1::Header&) override {}
+
+ private:
+  std::vector<asio::const_buffer>& pieces_;
+};
+
+// Finds where a chunked body ends while its bytes are forwarded unchanged.
+class NullSink final : public http1::ChunkedSink {
+ public:
+  void on_data(std::string_view) override {}
+  void on_trailer(const http1::Header&) override {}
+};
+
+void append_number(std::string& out, std::uint64_t n) {
+  char buf[24];
+  char* p = buf + sizeof buf;
+  do {
+    *--p = static_cast<char>('0' + n % 10);
+    n /= 10;
+  } while (n);
+  out.append(p, buf + sizeof buf - p);
+}
+
+// Fields gatehouse sets itself, so a client cannot supply them.
+bool replaced_by_proxy(http1::HeaderToken t) {
+  using T = http1::HeaderToken;
+  return t == T::kXForwardedProto || t == T::kXForwardedHost || t == T::kXForwardedPort ||
+         t == T::kXRealIp;
+}
+
+}  // namespace
+
+Session::Session(Worker& worker, tcp::socket socket)
+    : worker_(worker),
+      client_(std::move(socket)),
+      timer_(worker.io()),
+      in_(new char[worker.options().buffer_size]) {
+  boost::system::error_code ec;
+  auto remote = client_.remote_endpoint(ec);
+  if (!ec) {
+    auto address = remote.address();
+    if (address.is_v6() && address.to_v6().is_v4_mapped())
+      address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+    client_ip_ = address.to_string();
+  }
+  auto local = client_.local_endpoint(ec);
+  if (!ec) local_port_ = local.port();
+  path_.reserve(256);
+  head_.reserve(4096);
+  worker_.add_session(this);
+}
+
+Session::~Session() { worker_.remove_session(this); }
+
+asio::awaitable<void> Session::start(std::shared_ptr<Session> self) {
+  self->deadline_ = self->armed_ = Clock::now() + self->worker_.options().timeouts.idle;
+  asio::co_spawn(self->worker_.io(), self->watchdog(self), asio::detached);
+  co_await self->run();
+  self->phase_ = Phase::kClosed;
+  boost::system::error_code ec;
+  self->client_.shutdown(tcp::socket::shutdown_send, ec);
+  self->client_.close(ec);
+  self->timer_.cancel();
+}
+
+void Session::close_if_idle() {
+  if (phase_ == Phase::kIdle) {
+    boost::system::error_code ec;
+    client_.close(ec);
+  }
+}
+
+// One timer per connection, re-armed lazily: an I/O step only moves deadline_, and the timer
+// re-checks it when it fires, so the request path does not touch the timer queue.
+asio::awaitable<void> Session::watchdog(std::shared_ptr<Session> self) {
+  (void)self;  // held only to keep the session alive while the timer waits
+  while (phase_ != Phase::kClosed) {
+    timer_.expires_at(armed_ = deadline_);
+    co_await timer_.async_wait(kTuple);
+    if (phase_ == Phase::kClosed) break;
+    if (Clock::now() >= deadline_) {
+      on_timeout();
+      deadline_ = Clock::now() + std::chrono::hours(24);
+    }
+  }
+}
+
+void Session::set_deadline(Phase phase, std::chrono::milliseconds timeout) {
+  phase_ = phase;
+  deadline_ = Clock::now() + timeout;
+  if (deadline_ < armed_) timer_.cancel();  // the watchdog re-arms for the earlier deadline
+}
+
+void Session::on_timeout() {
+  boost::system::error_code ec;
+  timed_out_ = true;
+  if ((phase_ == Phase::kConnect || phase_ == Phase::kUpstreamHead) && upstream_) {
+    upstream_->socket.close(ec);  // the request answers 504
+    return;
+  }
+  if (upstream_) upstream_->socket.close(ec);
+  client_.close(ec);
+}
+
+void Session::compact_input() {
+  if (in_start_ == in_end_) {
+    in_start_ = in_end_ = 0;
+  } else if (in_start_ > 0) {
+    std::memmove(in_.get(), in_.get() + in_start_, in_end_ - in_start_);
+    in_end_ -= in_start_;
+    in_start_ = 0;
+  }
+}
+
+asio::awaitable<bool> Session::write_client(std::string_view bytes) {
+  auto [ec, n] = co_await asio::async_write(client_, asio::buffer(bytes), kTuple);
+  co_return !ec;
+}
+
+asio::awaitable<void> Session::run() {
+  const ProxyOptions& options = worker_.options();
+  const std::size_t capacity = options.buffer_size;
+  http1::Limits limits;
+  limits.max_head = capacity;
+  for (;;) {
+    // Read until a whole request head is buffered.
+    http1::ParseResult parsed;
+    for (;;) {
+      if (in_end_ > in_start_) {
+        parsed = http1::parse_request({in_.get() + in_start_, in_end_ - in_start_}, request_,
+                                      limits);
+        if (parsed.status != http1::ParseStatus::kNeedMore) break;
+      }
+      if (worker_.draining() && in_start_ == in_end_) co_return;
+      compact_input();
+      if (in_end_ == capacity) {  // cannot happen within limits; defensive
+        co_await reply(431, true);
+        co_return;
+      }
+      if (in_start_ == in_end_)
+        set_deadline(Phase::kIdle, options.timeouts.idle);
+      else if (phase_ == Phase::kIdle)
+        set_deadline(Phase::kRequest, options.timeouts.request);
+      auto [ec, n] = co_await client_.async_read_some(
+          asio::buffer(in_.get() + in_end_, capacity - in_end_), kTuple);
+      if (ec) co_return;  // closed by the client, or a timeout
+      if (phase_ == Phase::kIdle) set_deadline(Phase::kRequest, options.timeouts.request);
+      in_end_ += n;
+    }
+    if (parsed.status == http1::ParseStatus::kError) {
+      co_await reply(parsed.http_status, true, parsed.reason);
+      co_return;
+    }
+    ++worker_.stats().requests;
+    Outcome outcome = co_await handle(parsed.consumed);
+    if (outcome == Outcome::kClose || worker_.draining()) co_return;
+  }
+}
+
+asio::awaitable<Session::Outcome> Session::handle(std::size_t head_size) {
+  const ProxyOptions& options = worker_.options();
+  const http1::Request& req = request_;
+  if (req.target_form == http1::TargetForm::kAuthority) co_return co_await reply(405, true);
+  if (req.target_form == http1::TargetForm::kAsterisk) co_return co_await reply(404, true);
+  switch (normalize_path(req.path, options.path_policy, path_)) {
+    case PathVerdict::kOk:
+      break;
+    case PathVerdict::kTooLong:
+      co_return co_await reply(414, true);
+    default:
+      co_return co_await reply(400, true, "invalid path encoding");
+  }
+
+  Generation* generation = worker_.acquire_generation();
+  if (!generation) co_return co_await reply(503, true, "no configuration loaded yet");
+  struct Release {
+    Worker& w;
+    Generation* g;
+    ~Release() { w.release_generation(g); }
+  } release{worker_, generation};
+
+  routing::MatchResult m = generation->table->match(req.routing_host, path_);
+  const bool has_body = req.body_kind != http1::BodyKind::kNone &&
+                        !(req.body_kind == http1::BodyKind::kContentLength &&
+                          req.content_length == 0);
+  if (m.kind == routing::MatchKind::kNotFound) {
+    in_start_ += head_size;
+    co_return co_await reply(404, has_body || !req.keep_alive);
+  }
+  const auto cluster = static_cast<std::uint32_t>(m.cluster - generation->table->clusters().data());
+  if (generation->endpoints[cluster].empty()) {
+    in_start_ += head_size;
+    co_return co_await reply(503, has_body || !req.keep_alive, m.cluster->detail);
+  }
+  co_return co_await forward(*generation, cluster, head_size);
+}
+
+void Session::build_upstream_head(std::string_view path, const tcp::endpoint& pod) {
+  const http1::Request& req = request_;
+  head_.clear();
+  head_.append(req.method);
+  head_ += ' ';
+  head_.append(path);
+  if (req.has_query) {
+    head_ += '?';
+    head_.append(req.query);
+  }
+  head_.append(" HTTP/1.1\r\n");
+  const http1::Header* forwarded_for = nullptr;
+  const http1::Header* request_id = nullptr;
+  for (const http1::Header& h : req.headers) {
+    using T = http1::HeaderToken;
+    if (h.token == T::kXForwardedFor) {
+      forwarded_for = &h;
+      continue;
+    }
+    if (h.token == T::kXRequestId) request_id = &h;
+    if (h.token == T::kHost) continue;  // written below
+    if (h.token == T::kExpect) continue;  // gatehouse answered 100-continue itself
+    if (replaced_by_proxy(h.token)) continue;
+    if (http1::is_hop_by_hop(h.token)) {
+      // Framing stays as received: the body is forwarded with its own framing. Upgrade is
+      // kept only for upgrade requests.
+      bool keep = h.token == T::kContentLength || h.token == T::kTransferEncoding ||
+                  (h.token == T::kUpgrade && req.upgrade);
+      if (!keep) continue;
+    }
+    if (req.connection.count && h.token == T::kUnknown && req.connection.names(h.name)) continue;
+    head_.append(h.name);
+    head_.append(": ");
+    head_.append(h.value);
+    head_.append("\r\n");
+  }
+  head_.append("Host: ");
+  if (req.target_form == http1::TargetForm::kAbsolute)
+    head_.append(req.authority);  // RFC 9112 §3.2.2: the target's authority replaces Host
+  else if (!req.host.empty())
+    head_.append(req.host);
+  else
+    head_.append(pod.address().to_string() + ":" + std::to_string(pod.port()));
+  head_.append("\r\nX-Forwarded-For: ");
+  if (forwarded_for) {
+    head_.append(forwarded_for->value);
+    head_.append(", ");
+  }
+  head_.append(client_ip_);
+  head_.append("\r\nX-Real-IP: ");
+  head_.append(client_ip_);
+  head_.append("\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: ");
+  head_.append(req.target_form == http1::TargetForm::kAbsolute ? req.authority : req.host);
+  head_.append("\r\nX-Forwarded-Port: ");
+  append_number(head_, local_port_);
+  if (!request_id) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    head_.append("\r\nX-Request-ID: ");
+    std::uint64_t a = worker_.next_random(), b = worker_.next_random();
+    for (int i = 0; i < 16; ++i) head_ += kHex[(a >> (i * 4)) & 15];
+    for (int i = 0; i < 16; ++i) head_ += kHex[(b >> (i * 4)) & 15];
+  }
+  if (req.upgrade) head_.append("\r\nConnection: upgrade");
+  head_.append("\r\n\r\n");
+}
+
+void Session::build_response_head(const http1::Response& resp, bool close) {
+  head_.clear();
+  head_.append("HTTP/1.1 ");
+  append_number(head_, static_cast<std::uint64_t>(resp.status));
+  head_ += ' ';
+  head_.append(resp.reason);
+  head_.append("\r\n");
+  const bool dechunk = request_.version_minor == 0 && resp.body_kind == http1::BodyKind::kChunked;
+  for (const http1::Header& h : resp.headers) {
+    using T = http1::HeaderToken;
+    if (http1::is_hop_by_hop(h.token)) {
+      bool keep = (h.token == T::kContentLength) ||
+                  (h.token == T::kTransferEncoding && !dechunk) ||
+                  (h.token == T::kUpgrade && resp.status == 101);
+      if (!keep) continue;
+    }
+    if (resp.connection.count && h.token == T::kUnknown && resp.connection.names(h.name)) continue;
+    head_.append(h.name);
+    head_.append(": ");
+    head_.append(h.value);
+    head_.append("\r\n");
+  }
+  if (resp.status == 101)
+    head_.append("Connection: upgrade\r\n");
+  else if (close)
+    head_.append("Connection: close\r\n");
+  else if (request_.version_minor == 0)
+    head_.append("Connection: keep-alive\r\n");
+  head_.append("\r\n");
+}
+
+asio::awaitable<Session::Outcome> Session::forward(Generation& generation, std::uint32_t cluster,
+                                                   std::size_t head_size) {
+  const ProxyOptions& options = worker_.options();
+  const auto& endpoints = generation.endpoints[cluster];
+  std::unique_ptr<UpstreamConnection> upstream;
+  tcp::endpoint pod;
+  std::uint64_t tried = 0;
+  bool sent = false;
+
+  for (int attempt = 0; attempt < options.connect_attempts + 1 && !sent; ++attempt) {
+    int index = worker_.pick_endpoint(generation, cluster, tried);
+    if (index < 0) break;
+    if (index < 64) tried |= 1ull << index;
+    pod = endpoints[static_cast<std::size_t>(index)];
+    upstream = worker_.pool().acquire(pod, Clock::now(), options.timeouts.idle);
+    if (upstream) {
+      ++worker_.stats().upstream_reuses;
+    } else {
+      ++worker_.stats().upstream_connects;
+      upstream = std::make_unique<UpstreamConnection>(tcp::socket(worker_.io()),
+                                                      options.buffer_size);
+      upstream_ = upstream.get();
+      set_deadline(Phase::kConnect, options.timeouts.connect);
+      auto [ec] = co_await upstream->socket.async_connect(pod, kTuple);
+      upstream_ = nullptr;
+      if (ec) {
+        worker_.record_failure(pod);
+        upstream.reset();
+        if (timed_out_ && client_.is_open() == false) co_return Outcome::kClose;
+        timed_out_ = false;
+        continue;  // nothing was sent: safe to try another endpoint
+      }
+      boost::system::error_code ignored;
+      upstream->socket.set_option(tcp::no_delay(true), ignored);
+    }
+    sent = true;
+  }
+  if (!upstream) {
+    in_start_ += head_size;
+    co_return co_await reply(502, true, "could not connect to any endpoint");
+  }
+  if (request_.expect_continue && !co_await write_client("HTTP/1.1 100 Continue\r\n\r\n"))
+    co_return Outcome::kClose;
+
+  EndpointState& load = worker_.endpoint_state(pod);
+  ++load.active;
+  struct Active {
+    EndpointState& s;
+    ~Active() { --s.active; }
+  } active{load};
+
+  // Request head, then the body with its own framing.
+  build_upstream_head(path_, pod);
+  in_start_ += head_size;
+  upstream_ = upstream.get();
+  set_deadline(Phase::kRequest, options.timeouts.body_io);
+  {
+    auto [ec, n] = co_await asio::async_write(upstream->socket, asio::buffer(head_), kTuple);
+    if (ec) {
+      upstream_ = nullptr;
+      worker_.record_failure(pod);
+      co_return co_await reply(502, true, "the pod closed the connection");
+    }
+  }
+  const bool body_sent = co_await send_request_body(*upstream);
+  if (!client_.is_open()) {
+    upstream_ = nullptr;
+    co_return Outcome::kClose;
+  }
+
+  // Response head.
+  set_deadline(Phase::kUpstreamHead, options.timeouts.header);
+  std::size_t up_start = 0, up_end = 0;
+  const std::size_t capacity = options.buffer_size;
+  http1::Limits limits;
+  limits.max_head = capacity;
+  http1::ParseResult parsed;
+  for (;;) {
+    if (up_end > up_start) {
+      parsed = http1::parse_response({upstream->buffer.get() + up_start, up_end - up_start},
+                                     response_, limits, request_.method);
+      if (parsed.status == http1::ParseStatus::kComplete && response_.status >= 100 &&
+          response_.status < 200 && response_.status != 101) {
+        up_start += parsed.consumed;  // interim responses (100, 103) are not forwarded
+        continue;
+      }
+      if (parsed.status != http1::ParseStatus::kNeedMore) break;
+    }
+    if (up_start > 0) {
+      std::memmove(upstream->buffer.get(), upstream->buffer.get() + up_start, up_end - up_start);
+      up_end -= up_start;
+      up_start = 0;
+    }
+    auto [ec, n] = co_await upstream->socket.async_read_some(
+        asio::buffer(upstream->buffer.get() + up_end, capacity - up_end), kTuple);
+    if (ec) {
+      upstream_ = nullptr;
+      const bool timed_out = timed_out_;
+      timed_out_ = false;
+      if (!client_.is_open()) co_return Outcome::kClose;
+      if (timed_out) co_return co_await reply(504, true, "the pod did not answer in time");
+      worker_.record_failure(pod);
+      co_return co_await reply(502, true, "the pod closed the connection before answering");
+    }
+    up_end += n;
+  }
+  if (parsed.status == http1::ParseStatus::kError) {
+    upstream_ = nullptr;
+    co_return co_await reply(502, true, parsed.reason);
+  }
+  worker_.record_success(pod);
+  up_start += parsed.consumed;
+
+  if (response_.status == 101) {
+    if (!request_.upgrade) {
+      upstream_ = nullptr;
+      co_return co_await reply(502, true, "the pod switched protocols unasked");
+    }
+    build_response_head(response_, false);
+    ++worker_.stats().responses[1];
+    if (!co_await write_client(head_)) co_return Outcome::kClose;
+    co_await tunnel(*upstream, up_start, up_end);
+    upstream_ = nullptr;
+    co_return Outcome::kClose;
+  }
+
+  bool close = !request_.keep_alive || !body_sent || worker_.draining() ||
+               response_.body_kind == http1::BodyKind::kUntilClose ||
+               (request_.version_minor == 0 && response_.body_kind == http1::BodyKind::kChunked);
+  build_response_head(response_, close);
+  ++worker_.stats().responses[response_.status / 100 % 6];
+  set_deadline(Phase::kResponse, options.timeouts.body_io);
+  if (!co_await write_client(head_)) {
+    upstream_ = nullptr;
+    co_return Outcome::kClose;
+  }
+  bool upstream_clean = false, client_ok = true;
+  const bool done = co_await send_response_body(*upstream, up_start, up_end, upstream_clean,
+                                                 client_ok);
+  upstream_ = nullptr;
+  if (done && upstream_clean && body_sent && response_.keep_alive && up_start == up_end)
+    worker_.pool().release(pod, std::move(upstream), Clock::now());
+  if (!done || !client_ok) co_return Outcome::kClose;
+  co_return close ? Outcome::kClose : Outcome::kKeepAlive;
+}
+
+asio::awaitable<bool> Session::send_request_body(UpstreamConnection& upstream) {
+  const std::size_t capacity = worker_.options().buffer_size;
+  const http1::Request& req = request_;
+  if (req.body_kind == http1::BodyKind::kContentLength) {
+    std::uint64_t remaining = req.content_length;
+    while (remaining > 0) {
+      if (in_start_ == in_end_) {
+        in_start_ = in_end_ = 0;
+        auto [ec, n] = co_await client_.async_read_some(asio::buffer(in_.get(), capacity), kTuple);
+        if (ec) co_return false;
+        in_end_ = n;
+      }
+      std::size_t take = static_cast<std::size_t>(
+          std::min<std::uint64_t>(remaining, in_end_ - in_start_));
+      auto [ec, n] = co_await asio::async_write(
+          upstream.socket, asio::buffer(in_.get() + in_start_, take), kTuple);
+      if (ec) co_return false;
+      in_start_ += take;
+      remaining -= take;
+    }
+    co_return true;
+  }
+  if (req.body_kind == http1::BodyKind::kChunked) {
+    http1::ChunkedDecoder decoder;
+    NullSink sink;
+    for (;;) {
+      if (in_start_ < in_end_) {
+        http1::ChunkedResult r = decoder.feed({in_.get() + in_start_, in_end_ - in_start_}, sink);
+        if (r.status == http1::ChunkedStatus::kError) co_return false;
+        if (r.consumed > 0) {
+          auto [ec, n] = co_await asio::async_write(
+              upstream.socket, asio::buffer(in_.get() + in_start_, r.consumed), kTuple);
+          if (ec) co_return false;
+          in_start_ += r.consumed;
+        }
+        if (r.status == http1::ChunkedStatus::kDone) co_return true;
+      }
+      compact_input();
+      if (in_end_ == capacity) co_return false;  // a trailer line longer than the buffer
+      auto [ec, n] = co_await client_.async_read_some(
+          asio::buffer(in_.get() + in_end_, capacity - in_end_), kTuple);
+      if (ec) co_return false;
+      in_end_ += n;
+    }
+  }
+  co_return true;
+}
+
+asio::awaitable<bool> Session::send_response_body(UpstreamConnection& upstream,
+                                                   std::size_t& up_start, std::size_t& up_end,
+                                                   bool& upstream_clean, bool& client_ok) {
+  const std::size_t capacity = worker_.options().buffer_size;
+  char* buf = upstream.buffer.get();
+  auto refill = [&]() -> asio::awaitable<bool> {
+    if (up_start == up_end) up_start = up_end = 0;
+    auto [ec, n] = co_await upstream.socket.async_read_some(
+        asio::buffer(buf + up_end, capacity - up_end), kTuple);
+    if (ec) co_return false;
+    up_end += n;
+    co_return true;
+  };
+  switch (response_.body_kind) {
+    case http1::BodyKind::kNone:
+      upstream_clean = true;
+      co_return true;
+    case http1::BodyKind::kContentLength: {
+      std::uint64_t remaining = response_.content_length;
+      while (remaining > 0) {
+        if (up_start == up_end && !co_await refill()) co_return false;
+        std::size_t take =
+            static_cast<std::size_t>(std::min<std::uint64_t>(remaining, up_end - up_start));
+        if (!co_await write_client({buf + up_start, take})) {
+          client_ok = false;
+          co_return false;
+        }
+        up_start += take;
+        remaining -= take;
+      }
+      upstream_clean = true;
+      co_return true;
+    }
+    case http1::BodyKind::kUntilClose: {
+      for (;;) {
+        if (up_start < up_end) {
+          if (!co_await write_client({buf + up_start, up_end - up_start})) {
+            client_ok = false;
+            co_return false;
+          }
+          up_start = up_end;
+        }
+        if (!co_await refill()) co_return true;  // the pod's close ends the body
+      }
+    }
+    case http1::BodyKind::kChunked: {
+      const bool dechunk = request_.version_minor == 0;
+      http1::ChunkedDecoder decoder;
+      NullSink null_sink;
+      PieceSink piece_sink(pieces_);
+      for (;;) {
+        if (up_start < up_end) {
+          pieces_.clear();
+          http1::ChunkedSink& sink = dechunk ? static_cast<http1::ChunkedSink&>(piece_sink)
+                                             : static_cast<http1::ChunkedSink&>(null_sink);
+          http1::ChunkedResult r = decoder.feed({buf + up_start, up_end - up_start}, sink);
+          if (r.status == http1::ChunkedStatus::kError) co_return false;
+          if (dechunk) {
+            if (!pieces_.empty()) {
+              auto [ec, n] = co_await asio::async_write(client_, pieces_, kTuple);
+              if (ec) {
+                client_ok = false;
+                co_return false;
+              }
+            }
+          } else if (r.consumed > 0 && !co_await write_client({buf + up_start, r.consumed})) {
+            client_ok = false;
+            co_return false;
+          }
+          up_start += r.consumed;
+          if (r.status == http1::ChunkedStatus::kDone) {
+            upstream_clean = true;
+            co_return true;
+          }
+        }
+        if (up_start > 0) {
+          std::memmove(buf, buf + up_start, up_end - up_start);
+          up_end -= up_start;
+          up_start = 0;
+        }
+        if (up_end == capacity) co_return false;
+        if (!co_await refill()) co_return false;
+      }
+    }
+  }
+  co_return false;
+}
+
+asio::awaitable<void> Session::tunnel(UpstreamConnection& upstream, std::size_t up_start,
+                                      std::size_t up_end) {
+  set_deadline(Phase::kTunnel, worker_.options().timeouts.idle);
+  // Bytes that arrived with the 101 or behind the request head go first.
+  if (up_end > up_start && !co_await write_client({upstream.buffer.get() + up_start,
+                                                   up_end - up_start}))
+    co_return;
+  if (in_end_ > in_start_) {
+    auto [ec, n] = co_await asio::async_write(
+        upstream.socket, asio::buffer(in_.get() + in_start_, in_end_ - in_start_), kTuple);
+    if (ec) co_return;
+    in_start_ = in_end_ = 0;
+  }
+  const std::size_t capacity = worker_.options().buffer_size;
+  auto pump = [this, capacity](tcp::socket& from, tcp::socket& to,
+                               char* buffer) -> asio::awaitable<void> {
+    for (;;) {
+      auto [ec, n] = co_await from.async_read_some(asio::buffer(buffer, capacity), kTuple);
+      if (ec) break;
+      deadline_ = Clock::now() + worker_.options().timeouts.idle;
+      auto [wec, w] = co_await asio::async_write(to, asio::buffer(buffer, n), kTuple);
+      if (wec) break;
+    }
+    boost::system::error_code ignored;
+    to.shutdown(tcp::socket::shutdown_send, ignored);
+  };
+  // Pod → client runs beside; client → pod runs here. Both end when either side closes.
+  bool other_done = false;
+  asio::co_spawn(worker_.io(),
+                 [&, pump]() -> asio::awaitable<void> {
+                   co_await pump(upstream.socket, client_, upstream.buffer.get());
+                   other_done = true;
+                   timer_.cancel();
+                 },
+                 asio::detached);
+  co_await pump(client_, upstream.socket, in_.get());
+  while (!other_done) {
+    asio::steady_timer wait(worker_.io(), std::chrono::milliseconds(100));
+    co_await wait.async_wait(kTuple);
+    if (Clock::now() > deadline_) break;
+  }
+  boost::system::error_code ignored;
+  upstream.socket.close(ignored);
+  while (!other_done) {  // the pump must not outlive the upstream it reads
+    asio::steady_timer wait(worker_.io(), std::chrono::milliseconds(10));
+    co_await wait.async_wait(kTuple);
+  }
+}
+
+asio::awaitable<Session::Outcome> Session::reply(int status, bool close, std::string_view detail) {
+  head_.clear();
+  std::string_view text = status_text(status);
+  head_.append("HTTP/1.1 ");
+  append_number(head_, static_cast<std::uint64_t>(status));
+  head_ += ' ';
+  head_.append(text);
+  head_.append("\r\nServer: gatehouse\r\nContent-Type: text/plain; charset=utf-8\r\n");
+  std::size_t body_size = 3 + 1 + text.size() + 1 + (detail.empty() ? 0 : detail.size() + 1);
+  head_.append("Content-Length: ");
+  append_number(head_, body_size);
+  head_.append(close ? "\r\nConnection: close\r\n\r\n" : "\r\n\r\n");
+  append_number(head_, static_cast<std::uint64_t>(status));
+  head_ += ' ';
+  head_.append(text);
+  head_ += '\n';
+  if (!detail.empty()) {
+    head_.append(detail);
+    head_ += '\n';
+  }
+  ++worker_.stats().responses[status / 100 % 6];
+  set_deadline(Phase::kResponse, worker_.options().timeouts.body_io);
+  const bool ok = co_await write_client(head_);
+  if (!ok || close) co_return Outcome::kClose;
+  co_return Outcome::kKeepAlive;
+}
+
+}  // namespace gatehouse::proxy

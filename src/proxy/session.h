@@ -1,0 +1,91 @@
+// A Session is one client connection (flow f1) on one worker: it reads requests, matches each
+// against the worker's current RouteTable, and forwards it to a pod (flow f2), streaming bodies
+// both ways through fixed buffers. Requests on one connection are handled one at a time, in
+// order, so pipelined requests are answered in order.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "proxy/http1/chunked.h"
+#include "proxy/http1/parser.h"
+#include "proxy/upstream_pool.h"
+
+namespace gatehouse::proxy {
+
+class Worker;
+struct Generation;
+
+class Session {
+ public:
+  Session(Worker& worker, boost::asio::ip::tcp::socket socket);
+  ~Session();
+
+  // Runs the session to its end; the shared_ptr keeps it alive for its watchdog too.
+  static boost::asio::awaitable<void> start(std::shared_ptr<Session> self);
+  // Graceful shutdown: closes the connection now if it is between requests.
+  void close_if_idle();
+
+ private:
+  enum class Phase : std::uint8_t {
+    kIdle,          // waiting for the first byte of a request (keep-alive)
+    kRequest,       // reading a request head or body
+    kConnect,       // connecting to a pod
+    kUpstreamHead,  // waiting for the pod's response head
+    kResponse,      // streaming the response
+    kTunnel,        // an upgraded connection
+    kClosed,
+  };
+  enum class Outcome : std::uint8_t { kKeepAlive, kClose };
+
+  boost::asio::awaitable<void> run();
+  boost::asio::awaitable<void> watchdog(std::shared_ptr<Session> self);
+  void set_deadline(Phase phase, std::chrono::milliseconds timeout);
+  void on_timeout();
+
+  // One request, whose head is parsed in request_ (consumed_head bytes at in_start_).
+  boost::asio::awaitable<Outcome> handle(std::size_t head_size);
+  boost::asio::awaitable<Outcome> forward(Generation& generation, std::uint32_t cluster,
+                                          std::size_t head_size);
+  boost::asio::awaitable<bool> send_request_body(UpstreamConnection& upstream);
+  boost::asio::awaitable<bool> send_response_body(UpstreamConnection& upstream,
+                                                  std::size_t& up_start, std::size_t& up_end,
+                                                  bool& upstream_clean, bool& client_ok);
+  boost::asio::awaitable<void> tunnel(UpstreamConnection& upstream, std::size_t up_start,
+                                      std::size_t up_end);
+  boost::asio::awaitable<Outcome> reply(int status, bool close, std::string_view detail = {});
+  boost::asio::awaitable<bool> write_client(std::string_view bytes);
+  // Drops request bytes not yet read so the connection can be reused, or says it cannot.
+  boost::asio::awaitable<bool> discard_request_body();
+
+  void build_upstream_head(std::string_view path, const boost::asio::ip::tcp::endpoint& pod);
+  void build_response_head(const http1::Response& response, bool close);
+  void compact_input();
+
+  Worker& worker_;
+  boost::asio::ip::tcp::socket client_;
+  boost::asio::steady_timer timer_;
+  std::chrono::steady_clock::time_point deadline_;
+  std::chrono::steady_clock::time_point armed_;
+  Phase phase_ = Phase::kIdle;
+  bool timed_out_ = false;
+
+  std::unique_ptr<char[]> in_;  // client bytes: [in_start_, in_end_) not yet used
+  std::size_t in_start_ = 0;
+  std::size_t in_end_ = 0;
+  http1::Request request_;
+  http1::Response response_;
+  std::string path_;      // the normalized path of the current request
+  std::string head_;      // the head being written (upstream request or client response)
+  std::string client_ip_;
+  std::uint16_t local_port_ = 0;
+  std::vector<boost::asio::const_buffer> pieces_;  // decoded chunk data to write, reused
+  UpstreamConnection* upstream_ = nullptr;  // in use by the current request, for on_timeout
+};
+
+}  // namespace gatehouse::proxy

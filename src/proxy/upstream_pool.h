@@ -1,0 +1,54 @@
+// Upstream (f2) connections kept alive between requests, per worker and per pod address. Pools
+// are keyed by endpoint address, not by route or snapshot, so a configuration change never closes
+// a healthy pooled connection (DESIGN.md: pools outlive snapshots).
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+namespace gatehouse::proxy {
+
+struct EndpointHash {
+  std::size_t operator()(const boost::asio::ip::tcp::endpoint& e) const noexcept;
+};
+
+// One connection to a pod, with its read buffer (reused across requests).
+struct UpstreamConnection {
+  UpstreamConnection(boost::asio::ip::tcp::socket s, std::size_t buffer_size)
+      : socket(std::move(s)), buffer(new char[buffer_size]) {}
+  boost::asio::ip::tcp::socket socket;
+  std::unique_ptr<char[]> buffer;
+  std::chrono::steady_clock::time_point idle_since;
+  bool reused = false;  // served a request before: an early EOF may be a stale keep-alive
+};
+
+class UpstreamPool {
+ public:
+  explicit UpstreamPool(std::size_t max_idle_per_endpoint) : max_idle_(max_idle_per_endpoint) {}
+
+  // An idle connection to `endpoint` that is still open, or nullptr. Each candidate is checked
+  // with one non-blocking peek: a pod that closed an idle connection is noticed here, not by the
+  // request that would have been sent on it.
+  std::unique_ptr<UpstreamConnection> acquire(const boost::asio::ip::tcp::endpoint& endpoint,
+                                              std::chrono::steady_clock::time_point now,
+                                              std::chrono::milliseconds idle_timeout);
+  // Keeps a connection whose last response ended cleanly; closes it when the pool is full.
+  void release(const boost::asio::ip::tcp::endpoint& endpoint,
+               std::unique_ptr<UpstreamConnection> connection,
+               std::chrono::steady_clock::time_point now);
+  // Closes connections idle for longer than `idle_timeout`.
+  void sweep(std::chrono::steady_clock::time_point now, std::chrono::milliseconds idle_timeout);
+  void clear() { idle_.clear(); }
+  std::size_t idle_count() const;
+
+ private:
+  std::size_t max_idle_;
+  std::unordered_map<boost::asio::ip::tcp::endpoint,
+                     std::vector<std::unique_ptr<UpstreamConnection>>, EndpointHash>
+      idle_;
+};
+
+}  // namespace gatehouse::proxy

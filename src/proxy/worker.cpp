@@ -1,0 +1,185 @@
+#include "proxy/worker.h"
+
+#include <sys/socket.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/as_tuple.hpp>
+
+#include "proxy/session.h"
+
+namespace gatehouse::proxy {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+Worker::Worker(int id, const ProxyOptions& options)
+    : id_(id),
+      options_(options),
+      pool_(options.max_idle_per_endpoint),
+      random_state_(0x9E3779B97F4A7C15ull * static_cast<std::uint64_t>(id + 1) ^
+                    static_cast<std::uint64_t>(
+                        std::chrono::steady_clock::now().time_since_epoch().count())) {}
+
+Worker::~Worker() {
+  stop();
+  join();
+}
+
+std::string Worker::listen(const tcp::endpoint& address) {
+  auto acceptor = std::make_unique<tcp::acceptor>(io_);
+  boost::system::error_code ec;
+  acceptor->open(address.protocol(), ec);
+  if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) {
+    int one = 1;
+    if (::setsockopt(acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)
+      ec.assign(errno, boost::system::system_category());
+  }
+  if (!ec) acceptor->bind(address, ec);
+  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec)
+    return "listen on " + address.address().to_string() + ":" + std::to_string(address.port()) +
+           ": " + ec.message();
+  acceptors_.push_back(std::move(acceptor));
+  return "";
+}
+
+void Worker::start() {
+  for (auto& acceptor : acceptors_) asio::co_spawn(io_, accept_loop(*acceptor), asio::detached);
+  asio::co_spawn(io_, sweep_loop(), asio::detached);
+  thread_ = std::thread([this] {
+    io_.run();
+    finished_.store(true, std::memory_order_release);
+  });
+}
+
+void Worker::publish(std::shared_ptr<const routing::RouteTable> table) {
+  asio::post(io_, [this, table = std::move(table)]() mutable { adopt(std::move(table)); });
+}
+
+void Worker::adopt(std::shared_ptr<const routing::RouteTable> table) {
+  auto g = std::make_unique<Generation>();
+  const auto& clusters = table->clusters();
+  g->endpoints.resize(clusters.size());
+  g->cursors.assign(clusters.size(), static_cast<std::uint32_t>(id_));
+  for (std::size_t i = 0; i < clusters.size(); ++i) {
+    for (const routing::Endpoint& e : clusters[i].endpoints) {
+      boost::system::error_code ec;
+      auto address = asio::ip::make_address(e.address, ec);
+      if (!ec) g->endpoints[i].emplace_back(address, e.port);
+    }
+  }
+  g->table = std::move(table);
+  generations_.push_back(std::move(g));
+  // Free the generations no request uses any more (never the current one).
+  for (auto it = generations_.begin(); std::next(it) != generations_.end();)
+    it = (*it)->in_flight == 0 ? generations_.erase(it) : std::next(it);
+}
+
+Generation* Worker::acquire_generation() {
+  if (generations_.empty()) return nullptr;
+  Generation* g = generations_.back().get();
+  ++g->in_flight;
+  return g;
+}
+
+void Worker::release_generation(Generation* g) {
+  if (--g->in_flight == 0 && g != generations_.back().get())
+    generations_.remove_if([g](const auto& p) { return p.get() == g; });
+}
+
+int Worker::pick_endpoint(Generation& g, std::uint32_t cluster, std::uint64_t tried) {
+  const auto& endpoints = g.endpoints[cluster];
+  const auto now = std::chrono::steady_clock::now();
+  loads_.clear();
+  std::size_t untried = 0;
+  for (std::size_t i = 0; i < endpoints.size(); ++i) {
+    EndpointState& s = endpoints_[endpoints[i]];
+    bool skip = i < 64 && (tried >> i) & 1;
+    // A tried endpoint is treated as benched so that it is picked only when nothing else is left.
+    loads_.push_back(EndpointLoad{s.active, skip || s.benched_until > now});
+    untried += !skip;
+  }
+  if (untried == 0) return -1;
+  std::size_t i = options_.balancer == BalancerKind::kLeastRequest
+                      ? pick_least_request(loads_, next_random())
+                      : pick_round_robin(loads_, g.cursors[cluster]);
+  if (i < 64 && (tried >> i) & 1) {
+    for (i = 0; i < endpoints.size() && i < 64 && ((tried >> i) & 1); ++i) {
+    }
+  }
+  return static_cast<int>(i);
+}
+
+void Worker::record_failure(const tcp::endpoint& endpoint) {
+  EndpointState& s = endpoints_[endpoint];
+  if (++s.consecutive_failures >= static_cast<std::uint32_t>(options_.failures_to_bench))
+    s.benched_until = std::chrono::steady_clock::now() + options_.bench_time;
+}
+
+void Worker::record_success(const tcp::endpoint& endpoint) {
+  EndpointState& s = endpoints_[endpoint];
+  s.consecutive_failures = 0;
+  s.benched_until = {};
+}
+
+std::uint64_t Worker::next_random() {
+  // xorshift64*: cheap, per worker, good enough to spread two random choices.
+  random_state_ ^= random_state_ >> 12;
+  random_state_ ^= random_state_ << 25;
+  random_state_ ^= random_state_ >> 27;
+  return random_state_ * 0x2545F4914F6CDD1Dull;
+}
+
+asio::awaitable<void> Worker::accept_loop(tcp::acceptor& acceptor) {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+      // EMFILE and friends: wait a little rather than spin.
+      asio::steady_timer pause(io_, std::chrono::milliseconds(50));
+      co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+      continue;
+    }
+    if (draining_) co_return;
+    ++stats_.connections;
+    socket.set_option(tcp::no_delay(true), ec);
+    auto session = std::make_shared<Session>(*this, std::move(socket));
+    asio::co_spawn(io_, Session::start(std::move(session)), asio::detached);
+  }
+}
+
+asio::awaitable<void> Worker::sweep_loop() {
+  while (!draining_) {
+    sweep_timer_.expires_after(std::chrono::seconds(5));
+    auto [ec] = co_await sweep_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+    pool_.sweep(std::chrono::steady_clock::now(), options_.timeouts.idle);
+  }
+}
+
+void Worker::drain() {
+  asio::post(io_, [this] {
+    draining_ = true;
+    for (auto& acceptor : acceptors_) {
+      boost::system::error_code ec;
+      acceptor->close(ec);
+    }
+    sweep_timer_.cancel();
+    pool_.clear();
+    // Copy: closing a session may end it, which removes it from the set.
+    std::vector<Session*> sessions(sessions_.begin(), sessions_.end());
+    for (Session* s : sessions) s->close_if_idle();
+  });
+}
+
+void Worker::stop() { io_.stop(); }
+
+void Worker::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace gatehouse::proxy

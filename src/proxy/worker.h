@@ -1,0 +1,120 @@
+// A Worker: one thread, one event loop, its own SO_REUSEPORT listeners, upstream pools, balancer
+// counters and health records. Nothing it owns is touched by another thread; the control thread
+// talks to it only by posting to its loop (publish, drain).
+//
+// Snapshots: the worker keeps the RouteTable generations that requests still use. A request takes
+// the current generation (a plain counter increment, no atomic), keeps it to the end, and the
+// generation is freed when it is no longer current and its last request has finished.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "proxy/balance/balancer.h"
+#include "proxy/options.h"
+#include "proxy/upstream_pool.h"
+#include "routing/route_table.h"
+
+namespace gatehouse::proxy {
+
+class Session;
+
+// One RouteTable as this worker uses it: the endpoints parsed once into socket addresses, and the
+// balancer counter of each cluster.
+struct Generation {
+  std::shared_ptr<const routing::RouteTable> table;
+  std::vector<std::vector<boost::asio::ip::tcp::endpoint>> endpoints;  // by cluster index
+  std::vector<std::uint32_t> cursors;                                  // by cluster index
+  std::uint64_t in_flight = 0;
+};
+
+// Passive health and load of one pod address, as seen by this worker.
+struct EndpointState {
+  std::uint32_t consecutive_failures = 0;
+  std::chrono::steady_clock::time_point benched_until{};
+  std::uint32_t active = 0;
+};
+
+struct WorkerStats {
+  std::uint64_t connections = 0;
+  std::uint64_t requests = 0;
+  std::uint64_t upstream_connects = 0;
+  std::uint64_t upstream_reuses = 0;
+  std::uint64_t responses[6] = {};  // by status class: [1]=1xx ... [5]=5xx
+};
+
+class Worker {
+ public:
+  Worker(int id, const ProxyOptions& options);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // Opens an SO_REUSEPORT listener on `address` (before start()). Returns "" or an error message.
+  std::string listen(const boost::asio::ip::tcp::endpoint& address);
+  void start();
+  // Thread-safe: hands a new snapshot to the worker; requests started later use it.
+  void publish(std::shared_ptr<const routing::RouteTable> table);
+  // Thread-safe: stops accepting, closes idle connections, lets in-flight requests finish.
+  void drain();
+  // Thread-safe: stops the loop now (after drain's deadline).
+  void stop();
+  void join();
+  // True once the loop has run out of work (after drain: no connection left).
+  bool finished() const { return finished_.load(std::memory_order_acquire); }
+
+  // ---- for Session, on this worker's thread only
+  Generation* acquire_generation();
+  void release_generation(Generation* generation);
+  // Picks an endpoint of cluster `cluster` for the next attempt, skipping those in `tried`
+  // (a bitmask of endpoint indexes, first 64). Returns the index, or -1 when none is left.
+  int pick_endpoint(Generation& generation, std::uint32_t cluster, std::uint64_t tried);
+  EndpointState& endpoint_state(const boost::asio::ip::tcp::endpoint& endpoint) {
+    return endpoints_[endpoint];
+  }
+  void record_failure(const boost::asio::ip::tcp::endpoint& endpoint);
+  void record_success(const boost::asio::ip::tcp::endpoint& endpoint);
+  UpstreamPool& pool() { return pool_; }
+  const ProxyOptions& options() const { return options_; }
+  WorkerStats& stats() { return stats_; }
+  bool draining() const { return draining_; }
+  boost::asio::io_context& io() { return io_; }
+  std::uint64_t next_random();
+  void add_session(Session* s) { sessions_.insert(s); }
+  void remove_session(Session* s) { sessions_.erase(s); }
+
+ private:
+  boost::asio::awaitable<void> accept_loop(boost::asio::ip::tcp::acceptor& acceptor);
+  boost::asio::awaitable<void> sweep_loop();
+  void adopt(std::shared_ptr<const routing::RouteTable> table);
+
+  int id_;
+  ProxyOptions options_;
+  boost::asio::io_context io_{1};
+  std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
+  boost::asio::steady_timer sweep_timer_{io_};
+  std::list<std::unique_ptr<Generation>> generations_;  // back() is current
+  UpstreamPool pool_;
+  std::unordered_map<boost::asio::ip::tcp::endpoint, EndpointState, EndpointHash> endpoints_;
+  std::unordered_set<Session*> sessions_;
+  std::vector<EndpointLoad> loads_;  // scratch for pick_endpoint, reused
+  WorkerStats stats_;
+  std::uint64_t random_state_;
+  bool draining_ = false;
+  std::atomic<bool> finished_{false};
+  std::thread thread_;
+};
+
+}  // namespace gatehouse::proxy

@@ -1,0 +1,47 @@
+# Shared helpers for the end-to-end scripts: free loopback ports, processes started and stopped by
+# PID, and assertions that count failures. Source it; set $gatehouse first.
+failures=0
+started_pids=()
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+check() {  # check WHAT EXPECTED ACTUAL
+  if [ "$2" == "$3" ]; then echo "ok: $1"; else fail "$1: expected [$2], got [$3]"; fi
+}
+contains() {  # contains WHAT NEEDLE HAYSTACK
+  if grep -qF -- "$2" <<<"$3"; then echo "ok: $1"; else fail "$1: no [$2] in:"$'\n'"$3"; fi
+}
+free_port() {  # a TCP port on 127.0.0.1 nobody listens on
+  local port
+  for _ in $(seq 50); do
+    port=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then echo $port; return; fi
+  done
+  return 1
+}
+start() {  # start CMD...: runs it in the background, remembers its PID in $last_pid
+  "$@" &
+  last_pid=$!
+  started_pids+=($last_pid)
+}
+wait_port() {  # wait_port PORT: until something listens (5 s at most)
+  for _ in $(seq 100); do
+    (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0
+    sleep 0.05
+  done
+  fail "nothing listens on port $1"
+  return 1
+}
+cleanup() {
+  for pid in "${started_pids[@]}"; do kill "$pid" 2>/dev/null; done
+  for pid in "${started_pids[@]}"; do wait "$pid" 2>/dev/null; done
+  [ -n "${workdir:-}" ] && rm -rf "$workdir"
+}
+trap cleanup EXIT
+finish() {
+  if [ $failures -ne 0 ]; then echo "$failures failure(s)"; exit 1; fi
+  echo "all checks passed"
+}
+# A manifest like examples/foobar.yaml with the endpoints on the given ports:
+# foobar_manifest PORT_FOO_A PORT_FOO_B PORT_BAR_A PORT_BAR_B
+foobar_manifest() {
+  sed -e "s/18080/$1/g; s/18181/$2/g; s/19090/$3/g; s/19191/$4/g" "$source_dir/examples/foobar.yaml"
+}

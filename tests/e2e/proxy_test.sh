@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# gatehouse serve with real clients (curl, raw sockets) and echo backends: the routing table r1–r4
+# carried as traffic, the defaults, failures, framing, smuggling refusals, reload and shutdown.
+# usage: proxy_test.sh GATEHOUSE_BINARY SOURCE_DIR
+set -uo pipefail
+gatehouse=$1
+source_dir=$2
+source "$source_dir/tests/e2e/lib.sh"
+workdir=$(mktemp -d /tmp/gatehouse-e2e.XXXXXX)
+
+ports=()
+for name in foo-a foo-b bar-a bar-b; do
+  port=$(free_port)
+  ports+=($port)
+  start "$gatehouse" echo --listen 127.0.0.1:$port --name $name 2>/dev/null
+done
+mkdir "$workdir/manifests"
+foobar_manifest "${ports[@]}" > "$workdir/manifests/foobar.yaml"
+proxy=$(free_port)
+admin=$(free_port)
+start "$gatehouse" serve -m "$workdir/manifests" --listen 127.0.0.1:$proxy --workers 2 \
+  --admin-listen 127.0.0.1:$admin --header-timeout-ms 1000 2>"$workdir/serve.log"
+serve_pid=$last_pid
+for p in "${ports[@]}" $proxy; do wait_port $p; done
+url=http://127.0.0.1:$proxy
+c() { timeout 10 curl -s "$@"; }
+
+# The talk's table, request by request: each reaches the pod its rule names, and only that one.
+check "r1 foo.org /a" "name=foo-a" "$(c -H 'Host: foo.org' $url/a | head -1)"
+check "r2 foo.org /b" "name=foo-b" "$(c -H 'Host: foo.org' $url/b | head -1)"
+check "r3 bar.org /a" "name=bar-a" "$(c -H 'Host: bar.org' $url/a | head -1)"
+check "r4 bar.org /b" "name=bar-b" "$(c -H 'Host: BAR.org:80' $url/b/deeper?x=1 | head -1)"
+check "no rule: 404" "404" "$(c -o /dev/null -w '%{http_code}' -H 'Host: baz.org' $url/a)"
+check "no path of foo.org: 404" "404" "$(c -o /dev/null -w '%{http_code}' -H 'Host: foo.org' $url/c)"
+check "readyz" "ready" "$(c http://127.0.0.1:$admin/readyz)"
+
+# What the pod sees: the normalized path, the query untouched, Host as sent, X-Forwarded-*.
+body=$(c -H 'Host: foo.org' "$url/x/../a/%62/./c?q=/../z")
+contains "path normalized, query kept" "target=/a/b/c?q=/../z" "$body"
+contains "Host kept" "header: Host: foo.org" "$body"
+contains "X-Forwarded-For" "header: X-Forwarded-For: 127.0.0.1" "$body"
+contains "X-Forwarded-Proto" "header: X-Forwarded-Proto: http" "$body"
+contains "X-Forwarded-Port" "header: X-Forwarded-Port: $proxy" "$body"
+contains "X-Request-ID" "header: X-Request-ID: " "$body"
+body=$(c -H 'Host: foo.org' -H 'X-Forwarded-For: 10.9.9.9' -H 'Connection: keep-alive, X-Secret' \
+  -H 'X-Secret: s' -H 'X-Forwarded-Proto: https' $url/a)
+contains "X-Forwarded-For appended" "header: X-Forwarded-For: 10.9.9.9, 127.0.0.1" "$body"
+if grep -q "X-Secret\|X-Forwarded-Proto: https" <<<"$body"; then
+  fail "hop-by-hop or spoofed header reached the pod"; else echo "ok: hop-by-hop removed"; fi
+check "dot-segments cannot escape to another rule" "404" \
+  "$(c -o /dev/null -w '%{http_code}' -H 'Host: foo.org' --path-as-is "$url/a/../../c")"
+check "absolute-form routes by its authority" "name=bar-a" \
+  "$(printf 'GET http://bar.org/a HTTP/1.1\r\nHost: foo.org\r\nConnection: close\r\n\r\n' |
+     timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$proxy; cat >&3; cat <&3" | grep -a '^name=')"
+
+# Keep-alive and pipelining: one connection, answers in order.
+check "keep-alive: the second request reuses the connection" "10" \
+  "$(c -o /dev/null -o /dev/null -w '%{num_connects}' -H 'Host: foo.org' $url/a $url/b)"
+answers=$(printf 'GET /a HTTP/1.1\r\nHost: foo.org\r\n\r\nGET /b HTTP/1.1\r\nHost: foo.org\r\n\r\nGET /a HTTP/1.1\r\nHost: bar.org\r\nConnection: close\r\n\r\n' |
+  timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$proxy; cat >&3; cat <&3" | grep -a '^name=' | tr '\n' ' ')
+check "pipelined requests answered in order" "name=foo-a name=foo-b name=bar-a " "$answers"
+check "HTTP/1.0 client" "name=foo-a" "$(c --http1.0 -H 'Host: foo.org' $url/a | head -1)"
+
+# Bodies both ways: Content-Length, chunked, 100-continue, large downloads.
+head -c 3000000 /dev/urandom > "$workdir/upload"
+contains "3 MB upload (Content-Length, 100-continue)" "body_bytes=3000000" \
+  "$(c -H 'Host: foo.org' --data-binary @"$workdir/upload" $url/a)"
+contains "chunked upload" "body_bytes=3000000" \
+  "$(c -H 'Host: foo.org' -H 'Transfer-Encoding: chunked' --data-binary @"$workdir/upload" $url/a)"
+check "64 KiB download" "65536" "$(c -o /dev/null -w '%{size_download}' -H 'Host: foo.org' $url/a/bytes/65536)"
+check "chunked 1 MB download" "1000000" \
+  "$(c -o /dev/null -w '%{size_download}' -H 'Host: foo.org' "$url/a/bytes/1000000?chunked=1")"
+check "chunked download to an HTTP/1.0 client" "100000" \
+  "$(c --http1.0 -o /dev/null -w '%{size_download}' -H 'Host: foo.org' "$url/a/bytes/100000?chunked=1")"
+check "HEAD" "200" "$(c -I -o /dev/null -w '%{http_code}' -H 'Host: foo.org' $url/a/bytes/100)"
+
+# Request smuggling shapes: 400, connection closed.
+smuggle() {  # smuggle NAME RAW-REQUEST
+  local out
+  out=$(printf "$2" | timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$proxy; cat >&3; cat <&3" | head -1 | tr -d '\r')
+  check "refused: $1" "HTTP/1.1 400 Bad Request" "$out"
+}
+smuggle "CL and TE" 'POST /a HTTP/1.1\r\nHost: foo.org\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'
+smuggle "differing CLs" 'POST /a HTTP/1.1\r\nHost: foo.org\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\nabcde'
+smuggle "obs-fold" 'GET /a HTTP/1.1\r\nHost: foo.org\r\nX: a\r\n b\r\n\r\n'
+smuggle "bare LF" 'GET /a HTTP/1.1\nHost: foo.org\r\n\r\n'
+smuggle "space before colon" 'GET /a HTTP/1.1\r\nHost : foo.org\r\n\r\n'
+smuggle "TE not chunked last" 'POST /a HTTP/1.1\r\nHost: foo.org\r\nTransfer-Encoding: chunked, identity\r\n\r\n'
+smuggle "missing Host" 'GET /a HTTP/1.1\r\n\r\n'
+smuggle "two Hosts" 'GET /a HTTP/1.1\r\nHost: foo.org\r\nHost: bar.org\r\n\r\n'
+check "header too large: 431" "431" \
+  "$(c -o /dev/null -w '%{http_code}' -H 'Host: foo.org' -H "X-Big: $(head -c 40000 /dev/zero | tr '\0' a)" $url/a)"
+
+# Failures upstream: 502 for a dead pod, 504 for a slow one, a clean error for one dying mid-body.
+check "slow pod: 504" "504" "$(c -o /dev/null -w '%{http_code}' -H 'Host: foo.org' $url/a/delay/3000)"
+c -o /dev/null -H 'Host: foo.org' $url/a/abort
+check "pod dies mid-response: curl sees a transfer error, not a hang" "18" "$?"
+kill "${started_pids[3]}"; wait "${started_pids[3]}" 2>/dev/null
+check "dead pod: 502" "502" "$(c -o /dev/null -w '%{http_code}' -H 'Host: bar.org' $url/b)"
+
+# Live reconfiguration: a new rule answers after the file changes; a broken file keeps the old.
+sed -i 's#- path: /b$#- path: /c#' "$workdir/manifests/foobar.yaml"
+for _ in $(seq 50); do
+  [ "$(c -o /dev/null -w '%{http_code}' -H 'Host: foo.org' $url/c)" == 200 ] && break; sleep 0.1
+done
+check "reload: new path answers" "name=foo-b" "$(c -H 'Host: foo.org' $url/c | head -1)"
+check "reload: old path gone" "404" "$(c -o /dev/null -w '%{http_code}' -H 'Host: foo.org' $url/b)"
+printf 'kind: [unclosed\n' > "$workdir/manifests/broken.yaml"
+sleep 0.5
+check "a broken manifest keeps the last good table" "name=foo-a" "$(c -H 'Host: foo.org' $url/a | head -1)"
+contains "the broken manifest is logged" "broken.yaml" "$(cat "$workdir/serve.log")"
+
+# Graceful shutdown: a request in flight finishes, then exit 0.
+c -o "$workdir/slow" -H 'Host: foo.org' $url/a/delay/500 &
+slow=$!
+sleep 0.2
+kill -TERM $serve_pid
+wait $serve_pid
+check "SIGTERM: exit 0" "0" "$?"
+wait $slow
+contains "SIGTERM: the in-flight request finished" "name=foo-a" "$(cat "$workdir/slow")"
+finish
