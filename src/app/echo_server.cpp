@@ -1,7 +1,8 @@
-// `gatehouse echo`: one io_context per thread, each with its own SO_REUSEPORT listener, and one
-// coroutine per connection. A connection owns one buffer (16 KiB, grown once to 64 KiB for large
-// heads) and two reusable strings for the response; request heads are parsed in place by the
-// http1 codec, bodies are counted and dropped, so memory does not grow with the body.
+// `gatehouse echo`: one io_context per thread, each with its own listener (SO_REUSEPORT when there
+// are several), and one coroutine per connection. A connection owns one buffer (16 KiB, grown
+// once to 64 KiB for large heads) and two reusable strings for the response; request heads are
+// parsed in place by the http1 codec, bodies are counted and dropped, so memory does not grow
+// with the body.
 #include "app/echo_server.h"
 
 #include <algorithm>

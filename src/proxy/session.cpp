@@ -1,3 +1,5 @@
+// Note: g++ 12 miscompiles `co_await` inside an if condition (it crashed at run time); every
+// awaited value is stored in a local before it is tested.
 #include "proxy/session.h"
 
 #include <boost/asio/as_tuple.hpp>
@@ -361,8 +363,10 @@ asio::awaitable<Session::Outcome> Session::forward(Generation& generation, std::
     in_start_ += head_size;
     co_return co_await reply(502, true, "could not connect to any endpoint");
   }
-  if (request_.expect_continue && !co_await write_client("HTTP/1.1 100 Continue\r\n\r\n"))
-    co_return Outcome::kClose;
+  if (request_.expect_continue) {
+    const bool ok = co_await write_client("HTTP/1.1 100 Continue\r\n\r\n");
+    if (!ok) co_return Outcome::kClose;
+  }
 
   EndpointState& load = worker_.endpoint_state(pod);
   ++load.active;
@@ -440,7 +444,8 @@ asio::awaitable<Session::Outcome> Session::forward(Generation& generation, std::
     }
     build_response_head(response_, false);
     ++worker_.stats().responses[1];
-    if (!co_await write_client(head_)) co_return Outcome::kClose;
+    const bool written = co_await write_client(head_);
+    if (!written) co_return Outcome::kClose;
     co_await tunnel(*upstream, up_start, up_end);
     upstream_ = nullptr;
     co_return Outcome::kClose;
@@ -452,7 +457,8 @@ asio::awaitable<Session::Outcome> Session::forward(Generation& generation, std::
   build_response_head(response_, close);
   ++worker_.stats().responses[response_.status / 100 % 6];
   set_deadline(Phase::kResponse, options.timeouts.body_io);
-  if (!co_await write_client(head_)) {
+  const bool head_written = co_await write_client(head_);
+  if (!head_written) {
     upstream_ = nullptr;
     co_return Outcome::kClose;
   }
@@ -534,10 +540,14 @@ asio::awaitable<bool> Session::send_response_body(UpstreamConnection& upstream,
     case http1::BodyKind::kContentLength: {
       std::uint64_t remaining = response_.content_length;
       while (remaining > 0) {
-        if (up_start == up_end && !co_await refill()) co_return false;
+        if (up_start == up_end) {
+          const bool filled = co_await refill();
+          if (!filled) co_return false;
+        }
         std::size_t take =
             static_cast<std::size_t>(std::min<std::uint64_t>(remaining, up_end - up_start));
-        if (!co_await write_client({buf + up_start, take})) {
+        const bool written = co_await write_client({buf + up_start, take});
+        if (!written) {
           client_ok = false;
           co_return false;
         }
@@ -550,13 +560,15 @@ asio::awaitable<bool> Session::send_response_body(UpstreamConnection& upstream,
     case http1::BodyKind::kUntilClose: {
       for (;;) {
         if (up_start < up_end) {
-          if (!co_await write_client({buf + up_start, up_end - up_start})) {
+          const bool written = co_await write_client({buf + up_start, up_end - up_start});
+          if (!written) {
             client_ok = false;
             co_return false;
           }
           up_start = up_end;
         }
-        if (!co_await refill()) co_return true;  // the pod's close ends the body
+        const bool filled = co_await refill();
+        if (!filled) co_return true;  // the pod's close ends the body
       }
     }
     case http1::BodyKind::kChunked: {
@@ -579,9 +591,12 @@ asio::awaitable<bool> Session::send_response_body(UpstreamConnection& upstream,
                 co_return false;
               }
             }
-          } else if (r.consumed > 0 && !co_await write_client({buf + up_start, r.consumed})) {
-            client_ok = false;
-            co_return false;
+          } else if (r.consumed > 0) {
+            const bool written = co_await write_client({buf + up_start, r.consumed});
+            if (!written) {
+              client_ok = false;
+              co_return false;
+            }
           }
           up_start += r.consumed;
           if (r.status == http1::ChunkedStatus::kDone) {
@@ -595,7 +610,8 @@ asio::awaitable<bool> Session::send_response_body(UpstreamConnection& upstream,
           up_start = 0;
         }
         if (up_end == capacity) co_return false;
-        if (!co_await refill()) co_return false;
+        const bool filled = co_await refill();
+        if (!filled) co_return false;
       }
     }
   }
@@ -606,9 +622,11 @@ asio::awaitable<void> Session::tunnel(UpstreamConnection& upstream, std::size_t 
                                       std::size_t up_end) {
   set_deadline(Phase::kTunnel, worker_.options().timeouts.idle);
   // Bytes that arrived with the 101 or behind the request head go first.
-  if (up_end > up_start && !co_await write_client({upstream.buffer.get() + up_start,
-                                                   up_end - up_start}))
-    co_return;
+  if (up_end > up_start) {
+    const bool written =
+        co_await write_client({upstream.buffer.get() + up_start, up_end - up_start});
+    if (!written) co_return;
+  }
   if (in_end_ > in_start_) {
     auto [ec, n] = co_await asio::async_write(
         upstream.socket, asio::buffer(in_.get() + in_start_, in_end_ - in_start_), kTuple);
