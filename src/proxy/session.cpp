@@ -9,6 +9,7 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <array>
 #include <cstring>
 
 #include "proxy/status_text.h"
@@ -60,7 +61,7 @@ bool replaced_by_proxy(http1::HeaderToken t) {
 
 }  // namespace
 
-Session::Session(Worker& worker, tcp::socket socket)
+Session::Session(Worker& worker, tcp::socket socket, std::uint16_t local_port)
     : worker_(worker),
       client_(std::move(socket)),
       timer_(worker.io()),
@@ -73,8 +74,7 @@ Session::Session(Worker& worker, tcp::socket socket)
       address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
     client_ip_ = address.to_string();
   }
-  auto local = client_.local_endpoint(ec);
-  if (!ec) local_port_ = local.port();
+  local_port_ = local_port;
   path_.reserve(256);
   head_.reserve(4096);
   worker_.add_session(this);
@@ -375,60 +375,106 @@ asio::awaitable<Session::Outcome> Session::forward(Generation& generation, std::
     ~Active() { --s.active; }
   } active{load};
 
-  // Request head, then the body with its own framing.
+  // Request head, then the body with its own framing. A pooled connection the pod closed while
+  // it sat idle fails before any response byte: a request without a body is then sent once more
+  // on a new connection (nothing of it can have been processed).
   build_upstream_head(path_, pod);
   in_start_ += head_size;
-  upstream_ = upstream.get();
-  set_deadline(Phase::kRequest, options.timeouts.body_io);
-  {
-    auto [ec, n] = co_await asio::async_write(upstream->socket, asio::buffer(head_), kTuple);
-    if (ec) {
-      upstream_ = nullptr;
-      worker_.record_failure(pod);
-      co_return co_await reply(502, true, "the pod closed the connection");
-    }
-  }
-  const bool body_sent = co_await send_request_body(*upstream);
-  if (!client_.is_open()) {
-    upstream_ = nullptr;
-    co_return Outcome::kClose;
-  }
-
-  // Response head.
-  set_deadline(Phase::kUpstreamHead, options.timeouts.header);
+  const bool bodyless = request_.body_kind == http1::BodyKind::kNone ||
+                        (request_.body_kind == http1::BodyKind::kContentLength &&
+                         request_.content_length == 0);
   std::size_t up_start = 0, up_end = 0;
   const std::size_t capacity = options.buffer_size;
   http1::Limits limits;
   limits.max_head = capacity;
   http1::ParseResult parsed;
-  for (;;) {
-    if (up_end > up_start) {
-      parsed = http1::parse_response({upstream->buffer.get() + up_start, up_end - up_start},
-                                     response_, limits, request_.method);
-      if (parsed.status == http1::ParseStatus::kComplete && response_.status >= 100 &&
-          response_.status < 200 && response_.status != 101) {
-        up_start += parsed.consumed;  // interim responses (100, 103) are not forwarded
-        continue;
+  bool body_sent = true;
+  for (bool retried = false;; retried = true) {
+    const bool may_retry = !retried && bodyless && upstream->reused;
+    upstream_ = upstream.get();
+    set_deadline(Phase::kRequest, options.timeouts.body_io);
+    // The head and whatever body bytes are already buffered go out in one write.
+    std::size_t first = 0;
+    if (request_.body_kind == http1::BodyKind::kContentLength)
+      first = static_cast<std::size_t>(
+          std::min<std::uint64_t>(request_.content_length, in_end_ - in_start_));
+    const std::array<asio::const_buffer, 2> out{asio::buffer(head_),
+                                                asio::buffer(in_.get() + in_start_, first)};
+    auto [wec, written] = co_await asio::async_write(upstream->socket, out, kTuple);
+    bool stale = false;
+    if (wec) {
+      if (!may_retry) {
+        upstream_ = nullptr;
+        worker_.record_failure(pod);
+        co_return co_await reply(502, true, "the pod closed the connection");
       }
-      if (parsed.status != http1::ParseStatus::kNeedMore) break;
+      stale = true;
+    } else {
+      in_start_ += first;
+      request_.content_length -= first;
+      body_sent = co_await send_request_body(*upstream);
+      if (!client_.is_open()) {
+        upstream_ = nullptr;
+        co_return Outcome::kClose;
+      }
     }
-    if (up_start > 0) {
-      std::memmove(upstream->buffer.get(), upstream->buffer.get() + up_start, up_end - up_start);
-      up_end -= up_start;
-      up_start = 0;
+
+    // Response head.
+    set_deadline(Phase::kUpstreamHead, options.timeouts.header);
+    up_start = up_end = 0;
+    while (!stale) {
+      if (up_end > up_start) {
+        parsed = http1::parse_response({upstream->buffer.get() + up_start, up_end - up_start},
+                                       response_, limits, request_.method);
+        if (parsed.status == http1::ParseStatus::kComplete && response_.status >= 100 &&
+            response_.status < 200 && response_.status != 101) {
+          up_start += parsed.consumed;  // interim responses (100, 103) are not forwarded
+          continue;
+        }
+        if (parsed.status != http1::ParseStatus::kNeedMore) break;
+      }
+      if (up_start > 0) {
+        std::memmove(upstream->buffer.get(), upstream->buffer.get() + up_start,
+                     up_end - up_start);
+        up_end -= up_start;
+        up_start = 0;
+      }
+      auto [ec, n] = co_await upstream->socket.async_read_some(
+          asio::buffer(upstream->buffer.get() + up_end, capacity - up_end), kTuple);
+      if (ec) {
+        const bool timed_out = timed_out_;
+        timed_out_ = false;
+        if (!client_.is_open()) {
+          upstream_ = nullptr;
+          co_return Outcome::kClose;
+        }
+        if (!timed_out && may_retry && up_end == 0) {
+          stale = true;
+          break;
+        }
+        upstream_ = nullptr;
+        if (timed_out) co_return co_await reply(504, true, "the pod did not answer in time");
+        worker_.record_failure(pod);
+        co_return co_await reply(502, true, "the pod closed the connection before answering");
+      }
+      up_end += n;
     }
-    auto [ec, n] = co_await upstream->socket.async_read_some(
-        asio::buffer(upstream->buffer.get() + up_end, capacity - up_end), kTuple);
-    if (ec) {
+    if (!stale) break;
+    // A stale pooled connection: one more try on a new connection to the same pod.
+    ++worker_.stats().upstream_connects;
+    upstream = std::make_unique<UpstreamConnection>(tcp::socket(worker_.io()), capacity);
+    upstream_ = upstream.get();
+    set_deadline(Phase::kConnect, options.timeouts.connect);
+    auto [cec] = co_await upstream->socket.async_connect(pod, kTuple);
+    if (cec) {
       upstream_ = nullptr;
-      const bool timed_out = timed_out_;
       timed_out_ = false;
-      if (!client_.is_open()) co_return Outcome::kClose;
-      if (timed_out) co_return co_await reply(504, true, "the pod did not answer in time");
       worker_.record_failure(pod);
-      co_return co_await reply(502, true, "the pod closed the connection before answering");
+      if (!client_.is_open()) co_return Outcome::kClose;
+      co_return co_await reply(502, true, "could not reconnect to the pod");
     }
-    up_end += n;
+    boost::system::error_code ignored;
+    upstream->socket.set_option(tcp::no_delay(true), ignored);
   }
   if (parsed.status == http1::ParseStatus::kError) {
     upstream_ = nullptr;
@@ -457,11 +503,23 @@ asio::awaitable<Session::Outcome> Session::forward(Generation& generation, std::
   build_response_head(response_, close);
   ++worker_.stats().responses[response_.status / 100 % 6];
   set_deadline(Phase::kResponse, options.timeouts.body_io);
-  const bool head_written = co_await write_client(head_);
-  if (!head_written) {
+  // The head and the body bytes already read go out in one write (one syscall for a small
+  // response). Chunked bodies are validated piece by piece in send_response_body instead.
+  std::size_t first = 0;
+  if (response_.body_kind == http1::BodyKind::kContentLength)
+    first = static_cast<std::size_t>(
+        std::min<std::uint64_t>(response_.content_length, up_end - up_start));
+  else if (response_.body_kind == http1::BodyKind::kUntilClose)
+    first = up_end - up_start;
+  const std::array<asio::const_buffer, 2> out{
+      asio::buffer(head_), asio::buffer(upstream->buffer.get() + up_start, first)};
+  auto [hec, head_written] = co_await asio::async_write(client_, out, kTuple);
+  if (hec) {
     upstream_ = nullptr;
     co_return Outcome::kClose;
   }
+  up_start += first;
+  if (response_.body_kind == http1::BodyKind::kContentLength) response_.content_length -= first;
   bool upstream_clean = false, client_ok = true;
   const bool done = co_await send_response_body(*upstream, up_start, up_end, upstream_clean,
                                                  client_ok);

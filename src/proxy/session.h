@@ -23,7 +23,8 @@ struct Generation;
 
 class Session {
  public:
-  Session(Worker& worker, boost::asio::ip::tcp::socket socket);
+  // `local_port` is the listener's port (X-Forwarded-Port), known without a syscall.
+  Session(Worker& worker, boost::asio::ip::tcp::socket socket, std::uint16_t local_port);
   ~Session();
 
   // Runs the session to its end; the shared_ptr keeps it alive for its watchdog too.

@@ -32,7 +32,11 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::acquire(
   while (!list.empty()) {
     std::unique_ptr<UpstreamConnection> c = std::move(list.back());
     list.pop_back();
-    if (now - c->idle_since < idle_timeout && still_open(c->socket)) return c;
+    const auto idle = now - c->idle_since;
+    if (idle >= idle_timeout) continue;
+    // A connection back in the pool for under a second is almost surely open; skip the syscall
+    // (a stale one is caught by the session, which resends a bodyless request once).
+    if (idle < std::chrono::seconds(1) || still_open(c->socket)) return c;
   }
   return nullptr;
 }

@@ -29,9 +29,9 @@ class UpstreamPool {
  public:
   explicit UpstreamPool(std::size_t max_idle_per_endpoint) : max_idle_(max_idle_per_endpoint) {}
 
-  // An idle connection to `endpoint` that is still open, or nullptr. Each candidate is checked
-  // with one non-blocking peek: a pod that closed an idle connection is noticed here, not by the
-  // request that would have been sent on it.
+  // An idle connection to `endpoint` that is still open, or nullptr. A candidate idle for a
+  // second or more is checked with one non-blocking peek, so a pod that closed it is noticed
+  // here rather than by the request that would have been sent on it.
   std::unique_ptr<UpstreamConnection> acquire(const boost::asio::ip::tcp::endpoint& endpoint,
                                               std::chrono::steady_clock::time_point now,
                                               std::chrono::milliseconds idle_timeout);

@@ -135,6 +135,8 @@ std::uint64_t Worker::next_random() {
 }
 
 asio::awaitable<void> Worker::accept_loop(tcp::acceptor& acceptor) {
+  boost::system::error_code local_ec;
+  const auto local_port = acceptor.local_endpoint(local_ec).port();
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
     if (ec) {
@@ -147,7 +149,7 @@ asio::awaitable<void> Worker::accept_loop(tcp::acceptor& acceptor) {
     if (draining_) co_return;
     ++stats_.connections;
     socket.set_option(tcp::no_delay(true), ec);
-    auto session = std::make_shared<Session>(*this, std::move(socket));
+    auto session = std::make_shared<Session>(*this, std::move(socket), local_port);
     asio::co_spawn(io_, Session::start(std::move(session)), asio::detached);
   }
 }

@@ -97,6 +97,16 @@ c -o /dev/null -H 'Host: foo.org' $url/a/abort
 check "pod dies mid-response: curl sees a transfer error, not a hang" "18" "$?"
 kill "${started_pids[3]}"; wait "${started_pids[3]}" 2>/dev/null
 check "dead pod: 502" "502" "$(c -o /dev/null -w '%{http_code}' -H 'Host: bar.org' $url/b)"
+# The pod comes back on the same address: pooled connections to its old process are stale; a
+# request without a body is sent again on a new connection rather than failing.
+start "$gatehouse" echo --listen 127.0.0.1:${ports[3]} --name bar-b 2>/dev/null
+wait_port ${ports[3]}
+check "pod back: 200" "name=bar-b" "$(c -H 'Host: bar.org' $url/b | head -1)"
+kill $last_pid; wait $last_pid 2>/dev/null
+start "$gatehouse" echo --listen 127.0.0.1:${ports[3]} --name bar-b2 2>/dev/null
+wait_port ${ports[3]}
+check "stale pooled connection: the request is resent" "name=bar-b2" \
+  "$(c -H 'Host: bar.org' $url/b | head -1)"
 
 # Live reconfiguration: a new rule answers after the file changes; a broken file keeps the old.
 sed -i 's#- path: /b$#- path: /c#' "$workdir/manifests/foobar.yaml"
