@@ -65,6 +65,9 @@ class Controller {
   bool reload() {
     const auto started = Clock::now();
     source::Reloaded r = cache_.reload();
+    // Events for files that are not manifests (an editor's temporary file) change nothing.
+    if (table_ && r.decoded == 0 && r.files == last_files_) return true;
+    last_files_ = r.files;
     // A file that no longer parses at all (a diagnostic naming no object) would drop every
     // object in it: keep serving the last good table until it is fixed.
     bool file_broken = false;
@@ -119,6 +122,7 @@ class Controller {
   std::shared_ptr<const routing::RouteTable> table_;
   std::vector<std::string> last_diagnostics_;
   std::uint64_t generation_ = 0;
+  std::size_t last_files_ = 0;
 };
 
 // The admin listener: /healthz (the process is alive) and /readyz (a configuration is loaded).

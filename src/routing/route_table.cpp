@@ -106,9 +106,10 @@ std::uint32_t RouteTable::walk(const HostEntry& entry, std::string_view path,
   return best;
 }
 
-bool RouteTable::holds(const Route& route, std::string_view path) const {
-  if (route.path_type == model::PathType::kExact) return route.path == path;
-  std::string_view rule = route.path;
+bool RouteTable::holds(std::uint32_t id, std::string_view path) const {
+  const RouteKey& key = keys_[id];
+  std::string_view rule(path_arena_.data() + key.path_offset, key.path_length);
+  if (key.exact) return rule == path;
   if (rule.back() == '/') rule.remove_suffix(1);
   return path.starts_with(rule) && (path.size() == rule.size() || path[rule.size()] == '/');
 }
@@ -123,11 +124,11 @@ MatchResult RouteTable::match_in(const HostEntry& entry, std::string_view path) 
 
   std::uint32_t best = walk(entry, path, trie_.verified_only());
   // The fast walk compares elements by hash; confirm the winner, else walk again with keys.
-  if (best != kNone && !holds(routes_[best], path)) best = walk(entry, path, true);
+  if (best != kNone && !holds(best, path)) best = walk(entry, path, true);
   if (best != kNone) {
     result.kind = MatchKind::kRoute;
     result.route = &routes_[best];
-    result.cluster = &clusters_[result.route->cluster];
+    result.cluster = &clusters_[keys_[best].cluster];
   }
   return result;
 }
@@ -159,6 +160,7 @@ std::size_t RouteTable::memory_bytes() const {
                       routes_.capacity() * sizeof(Route) + clusters_.capacity() * sizeof(Cluster) +
                       hosts_.capacity() * sizeof(HostEntry) + exact_hosts_.memory_bytes() +
                       wildcard_hosts_.memory_bytes();
+  bytes += keys_.capacity() * sizeof(RouteKey) + path_arena_.capacity();
   for (const Route& r : routes_) bytes += r.host.capacity() + r.path.capacity();
   for (const Cluster& c : clusters_) bytes += c.endpoints.capacity() * sizeof(Endpoint);
   for (const HostEntry& h : hosts_) bytes += h.routes.capacity() * sizeof(std::uint32_t);

@@ -91,7 +91,15 @@ void TableBuilder::set_default(std::uint32_t cluster, std::optional<IngressRef> 
 }
 
 std::shared_ptr<const RouteTable> TableBuilder::finish() {
-  table_->trie_.freeze();
+  RouteTable& t = *table_;
+  t.trie_.freeze();
+  t.keys_.reserve(t.routes_.size());
+  for (const Route& r : t.routes_) {
+    t.keys_.push_back({static_cast<std::uint32_t>(t.path_arena_.size()),
+                       static_cast<std::uint32_t>(r.path.size()), r.cluster,
+                       r.path_type == model::PathType::kExact});
+    t.path_arena_.append(r.path);
+  }
   return std::shared_ptr<const RouteTable>(std::move(table_));
 }
 
