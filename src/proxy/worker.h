@@ -102,7 +102,8 @@ class Worker {
 
   int id_;
   ProxyOptions options_;
-  boost::asio::io_context io_{1};
+  // One thread runs the loop; other threads only post() to it, so the reactor needs no locks.
+  boost::asio::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
   boost::asio::steady_timer sweep_timer_{io_};
   std::list<std::unique_ptr<Generation>> generations_;  // back() is current
