@@ -12,6 +12,7 @@
 #include <array>
 #include <cstring>
 
+#include "base/strings.h"
 #include "proxy/status_text.h"
 #include "proxy/worker.h"
 
@@ -57,6 +58,33 @@ bool replaced_by_proxy(http1::HeaderToken t) {
   using T = http1::HeaderToken;
   return t == T::kXForwardedProto || t == T::kXForwardedHost || t == T::kXForwardedPort ||
          t == T::kXRealIp;
+}
+
+// True when the comma-separated list `value` holds `token` (ASCII case-insensitive), e.g.
+// "websocket" in "WebSocket" or in "websocket, foo/1".
+bool contains_token(std::string_view value, std::string_view token) {
+  for (std::string_view item : split(value, ',')) {
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    if (http1::iequals(item.substr(0, item.find('/')), token)) return true;
+  }
+  return false;
+}
+
+// Methods a request may be sent twice with (RFC 9110 §9.2.2): a stale pooled connection is
+// retried only for these.
+bool idempotent(http1::Method m) {
+  using M = http1::Method;
+  return m == M::kGet || m == M::kHead || m == M::kOptions || m == M::kTrace || m == M::kPut ||
+         m == M::kDelete;
+}
+
+// The method as parse_response needs it (it decides bodies of HEAD and CONNECT responses). A
+// static string: the request head's bytes in the input buffer may be overwritten by its body.
+std::string_view framing_method(http1::Method m) {
+  if (m == http1::Method::kHead) return "HEAD";
+  if (m == http1::Method::kConnect) return "CONNECT";
+  return "GET";
 }
 
 }  // namespace
@@ -144,6 +172,8 @@ void Session::compact_input() {
 
 asio::awaitable<bool> Session::write_client(std::string_view bytes) {
   auto [ec, n] = co_await asio::async_write(client_, asio::buffer(bytes), kTuple);
+  // Body timeouts bound each step, not the whole transfer: a 10 GiB body may take minutes.
+  deadline_ = Clock::now() + worker_.options().timeouts.body_io;
   co_return !ec;
 }
 
@@ -169,7 +199,7 @@ asio::awaitable<void> Session::run() {
       }
       if (in_start_ == in_end_)
         set_deadline(Phase::kIdle, options.timeouts.idle);
-      else if (phase_ == Phase::kIdle)
+      else if (phase_ != Phase::kRequest)
         set_deadline(Phase::kRequest, options.timeouts.request);
       auto [ec, n] = co_await client_.async_read_some(
           asio::buffer(in_.get() + in_end_, capacity - in_end_), kTuple);
@@ -190,6 +220,9 @@ asio::awaitable<void> Session::run() {
 asio::awaitable<Session::Outcome> Session::handle(std::size_t head_size) {
   const ProxyOptions& options = worker_.options();
   const http1::Request& req = request_;
+  // Only WebSocket is tunnelled: an upgrade to h2c (or anything else) would let the client speak
+  // a protocol gatehouse does not parse, past the path rules, to every path of the pod.
+  upgrade_ = req.upgrade && contains_token(req.upgrade_protocols, "websocket");
   if (req.target_form == http1::TargetForm::kAuthority) co_return co_await reply(405, true);
   if (req.target_form == http1::TargetForm::kAsterisk) co_return co_await reply(404, true);
   switch (normalize_path(req.path, options.path_policy, path_)) {
@@ -252,7 +285,7 @@ void Session::build_upstream_head(std::string_view path, const tcp::endpoint& po
       // Framing stays as received: the body is forwarded with its own framing. Upgrade is
       // kept only for upgrade requests.
       bool keep = h.token == T::kContentLength || h.token == T::kTransferEncoding ||
-                  (h.token == T::kUpgrade && req.upgrade);
+                  (h.token == T::kUpgrade && upgrade_);
       if (!keep) continue;
     }
     if (req.connection.count && h.token == T::kUnknown && req.connection.names(h.name)) continue;
@@ -287,7 +320,7 @@ void Session::build_upstream_head(std::string_view path, const tcp::endpoint& po
     for (int i = 0; i < 16; ++i) head_ += kHex[(a >> (i * 4)) & 15];
     for (int i = 0; i < 16; ++i) head_ += kHex[(b >> (i * 4)) & 15];
   }
-  if (req.upgrade) head_.append("\r\nConnection: upgrade");
+  if (upgrade_) head_.append("\r\nConnection: upgrade");
   head_.append("\r\n\r\n");
 }
 
@@ -330,6 +363,7 @@ asio::awaitable<Session::Outcome> Session::forward(Generation& generation, std::
   tcp::endpoint pod;
   std::uint64_t tried = 0;
   bool sent = false;
+  bool connect_timed_out = false;  // the last connect attempt failed by timeout
 
   for (int attempt = 0; attempt < options.connect_attempts + 1 && !sent; ++attempt) {
     int index = worker_.pick_endpoint(generation, cluster, tried);
@@ -350,8 +384,9 @@ asio::awaitable<Session::Outcome> Session::forward(Generation& generation, std::
       if (ec) {
         worker_.record_failure(pod);
         upstream.reset();
-        if (timed_out_ && client_.is_open() == false) co_return Outcome::kClose;
+        connect_timed_out = timed_out_;
         timed_out_ = false;
+        if (!client_.is_open()) co_return Outcome::kClose;
         continue;  // nothing was sent: safe to try another endpoint
       }
       boost::system::error_code ignored;
@@ -361,6 +396,7 @@ asio::awaitable<Session::Outcome> Session::forward(Generation& generation, std::
   }
   if (!upstream) {
     in_start_ += head_size;
+    if (connect_timed_out) co_return co_await reply(504, true, "connecting to the pod timed out");
     co_return co_await reply(502, true, "could not connect to any endpoint");
   }
   if (request_.expect_continue) {
@@ -390,7 +426,8 @@ asio::awaitable<Session::Outcome> Session::forward(Generation& generation, std::
   http1::ParseResult parsed;
   bool body_sent = true;
   for (bool retried = false;; retried = true) {
-    const bool may_retry = !retried && bodyless && upstream->reused;
+    const bool may_retry =
+        !retried && bodyless && upstream->reused && idempotent(request_.method_id);
     upstream_ = upstream.get();
     set_deadline(Phase::kRequest, options.timeouts.body_io);
     // The head and whatever body bytes are already buffered go out in one write.
@@ -412,11 +449,17 @@ asio::awaitable<Session::Outcome> Session::forward(Generation& generation, std::
     } else {
       in_start_ += first;
       request_.content_length -= first;
-      body_sent = co_await send_request_body(*upstream);
-      if (!client_.is_open()) {
+      const BodyResult body = co_await send_request_body(*upstream);
+      if (body == BodyResult::kClientError || body == BodyResult::kClientGone ||
+          !client_.is_open()) {
+        // The pod got a partial body and waits for the rest: the exchange cannot go on.
         upstream_ = nullptr;
+        if (body == BodyResult::kClientError && client_.is_open())
+          co_return co_await reply(400, true, "malformed request body");
         co_return Outcome::kClose;
       }
+      // kPodFailed: the pod stopped reading; it may still have answered (e.g. 413).
+      body_sent = body == BodyResult::kSent;
     }
 
     // Response head.
@@ -425,7 +468,7 @@ asio::awaitable<Session::Outcome> Session::forward(Generation& generation, std::
     while (!stale) {
       if (up_end > up_start) {
         parsed = http1::parse_response({upstream->buffer.get() + up_start, up_end - up_start},
-                                       response_, limits, request_.method);
+                                       response_, limits, framing_method(request_.method_id));
         if (parsed.status == http1::ParseStatus::kComplete && response_.status >= 100 &&
             response_.status < 200 && response_.status != 101) {
           up_start += parsed.consumed;  // interim responses (100, 103) are not forwarded
@@ -484,14 +527,17 @@ asio::awaitable<Session::Outcome> Session::forward(Generation& generation, std::
   up_start += parsed.consumed;
 
   if (response_.status == 101) {
-    if (!request_.upgrade) {
+    if (!upgrade_) {
       upstream_ = nullptr;
       co_return co_await reply(502, true, "the pod switched protocols unasked");
     }
     build_response_head(response_, false);
     ++worker_.stats().responses[1];
     const bool written = co_await write_client(head_);
-    if (!written) co_return Outcome::kClose;
+    if (!written) {
+      upstream_ = nullptr;
+      co_return Outcome::kClose;
+    }
     co_await tunnel(*upstream, up_start, up_end);
     upstream_ = nullptr;
     co_return Outcome::kClose;
@@ -530,8 +576,9 @@ asio::awaitable<Session::Outcome> Session::forward(Generation& generation, std::
   co_return close ? Outcome::kClose : Outcome::kKeepAlive;
 }
 
-asio::awaitable<bool> Session::send_request_body(UpstreamConnection& upstream) {
+asio::awaitable<Session::BodyResult> Session::send_request_body(UpstreamConnection& upstream) {
   const std::size_t capacity = worker_.options().buffer_size;
+  const auto body_io = worker_.options().timeouts.body_io;
   const http1::Request& req = request_;
   if (req.body_kind == http1::BodyKind::kContentLength) {
     std::uint64_t remaining = req.content_length;
@@ -539,18 +586,20 @@ asio::awaitable<bool> Session::send_request_body(UpstreamConnection& upstream) {
       if (in_start_ == in_end_) {
         in_start_ = in_end_ = 0;
         auto [ec, n] = co_await client_.async_read_some(asio::buffer(in_.get(), capacity), kTuple);
-        if (ec) co_return false;
+        if (ec) co_return BodyResult::kClientGone;
         in_end_ = n;
+        deadline_ = Clock::now() + body_io;
       }
       std::size_t take = static_cast<std::size_t>(
           std::min<std::uint64_t>(remaining, in_end_ - in_start_));
       auto [ec, n] = co_await asio::async_write(
           upstream.socket, asio::buffer(in_.get() + in_start_, take), kTuple);
-      if (ec) co_return false;
+      if (ec) co_return BodyResult::kPodFailed;
+      deadline_ = Clock::now() + body_io;
       in_start_ += take;
       remaining -= take;
     }
-    co_return true;
+    co_return BodyResult::kSent;
   }
   if (req.body_kind == http1::BodyKind::kChunked) {
     http1::ChunkedDecoder decoder;
@@ -558,24 +607,26 @@ asio::awaitable<bool> Session::send_request_body(UpstreamConnection& upstream) {
     for (;;) {
       if (in_start_ < in_end_) {
         http1::ChunkedResult r = decoder.feed({in_.get() + in_start_, in_end_ - in_start_}, sink);
-        if (r.status == http1::ChunkedStatus::kError) co_return false;
+        if (r.status == http1::ChunkedStatus::kError) co_return BodyResult::kClientError;
         if (r.consumed > 0) {
           auto [ec, n] = co_await asio::async_write(
               upstream.socket, asio::buffer(in_.get() + in_start_, r.consumed), kTuple);
-          if (ec) co_return false;
+          if (ec) co_return BodyResult::kPodFailed;
+          deadline_ = Clock::now() + body_io;
           in_start_ += r.consumed;
         }
-        if (r.status == http1::ChunkedStatus::kDone) co_return true;
+        if (r.status == http1::ChunkedStatus::kDone) co_return BodyResult::kSent;
       }
       compact_input();
-      if (in_end_ == capacity) co_return false;  // a trailer line longer than the buffer
+      if (in_end_ == capacity) co_return BodyResult::kClientError;  // a trailer over the buffer
       auto [ec, n] = co_await client_.async_read_some(
           asio::buffer(in_.get() + in_end_, capacity - in_end_), kTuple);
-      if (ec) co_return false;
+      if (ec) co_return BodyResult::kClientGone;
+      deadline_ = Clock::now() + body_io;
       in_end_ += n;
     }
   }
-  co_return true;
+  co_return BodyResult::kSent;
 }
 
 asio::awaitable<bool> Session::send_response_body(UpstreamConnection& upstream,
@@ -589,6 +640,7 @@ asio::awaitable<bool> Session::send_response_body(UpstreamConnection& upstream,
         asio::buffer(buf + up_end, capacity - up_end), kTuple);
     if (ec) co_return false;
     up_end += n;
+    deadline_ = Clock::now() + worker_.options().timeouts.body_io;
     co_return true;
   };
   switch (response_.body_kind) {

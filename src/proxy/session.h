@@ -53,7 +53,8 @@ class Session {
   boost::asio::awaitable<Outcome> handle(std::size_t head_size);
   boost::asio::awaitable<Outcome> forward(Generation& generation, std::uint32_t cluster,
                                           std::size_t head_size);
-  boost::asio::awaitable<bool> send_request_body(UpstreamConnection& upstream);
+  enum class BodyResult : std::uint8_t { kSent, kClientError, kClientGone, kPodFailed };
+  boost::asio::awaitable<BodyResult> send_request_body(UpstreamConnection& upstream);
   boost::asio::awaitable<bool> send_response_body(UpstreamConnection& upstream,
                                                   std::size_t& up_start, std::size_t& up_end,
                                                   bool& upstream_clean, bool& client_ok);
@@ -87,6 +88,7 @@ class Session {
   std::uint16_t local_port_ = 0;
   std::vector<boost::asio::const_buffer> pieces_;  // decoded chunk data to write, reused
   UpstreamConnection* upstream_ = nullptr;  // in use by the current request, for on_timeout
+  bool upgrade_ = false;  // the current request asks for an Upgrade gatehouse will tunnel
 };
 
 }  // namespace gatehouse::proxy

@@ -18,10 +18,10 @@ using tcp = asio::ip::tcp;
 Worker::Worker(int id, const ProxyOptions& options)
     : id_(id),
       options_(options),
-      pool_(options.max_idle_per_endpoint),
       random_state_(0x9E3779B97F4A7C15ull * static_cast<std::uint64_t>(id + 1) ^
                     static_cast<std::uint64_t>(
-                        std::chrono::steady_clock::now().time_since_epoch().count())) {}
+                        std::chrono::steady_clock::now().time_since_epoch().count())),
+      pool_(options.max_idle_per_endpoint) {}
 
 Worker::~Worker() {
   stop();
@@ -73,6 +73,12 @@ void Worker::adopt(std::shared_ptr<const routing::RouteTable> table) {
     }
   }
   g->table = std::move(table);
+  // Forget the health and load of pods no longer listed (pods churn), unless still in use.
+  std::unordered_set<tcp::endpoint, EndpointHash> listed;
+  for (const auto& list : g->endpoints) listed.insert(list.begin(), list.end());
+  std::erase_if(endpoints_, [&](const auto& entry) {
+    return entry.second.active == 0 && !listed.contains(entry.first);
+  });
   generations_.push_back(std::move(g));
   // Free the generations no request uses any more (never the current one).
   for (auto it = generations_.begin(); std::next(it) != generations_.end();)

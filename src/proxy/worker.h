@@ -102,12 +102,9 @@ class Worker {
 
   int id_;
   ProxyOptions options_;
-  // One thread runs the loop; other threads only post() to it, so the reactor needs no locks.
-  boost::asio::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
-  std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
-  boost::asio::steady_timer sweep_timer_{io_};
+  // Declared before io_ on purpose: destroying io_ destroys suspended sessions, whose destructors
+  // still unregister themselves and release their generation and endpoint counters.
   std::list<std::unique_ptr<Generation>> generations_;  // back() is current
-  UpstreamPool pool_;
   std::unordered_map<boost::asio::ip::tcp::endpoint, EndpointState, EndpointHash> endpoints_;
   std::unordered_set<Session*> sessions_;
   std::vector<EndpointLoad> loads_;  // scratch for pick_endpoint, reused
@@ -115,6 +112,11 @@ class Worker {
   std::uint64_t random_state_;
   bool draining_ = false;
   std::atomic<bool> finished_{false};
+  // One thread runs the loop; other threads only post() to it, so the reactor needs no locks.
+  boost::asio::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
+  std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
+  boost::asio::steady_timer sweep_timer_{io_};
+  UpstreamPool pool_;  // holds sockets: destroyed before io_
   std::thread thread_;
 };
 

@@ -91,6 +91,24 @@ smuggle "two Hosts" 'GET /a HTTP/1.1\r\nHost: foo.org\r\nHost: bar.org\r\n\r\n'
 check "header too large: 431" "431" \
   "$(c -o /dev/null -w '%{http_code}' -H 'Host: foo.org' -H "X-Big: $(head -c 40000 /dev/zero | tr '\0' a)" $url/a)"
 
+# The body may overwrite the head's bytes in the input buffer: the response framing must still
+# follow the request's real method (a body starting with "HEAD" once made a POST look like HEAD).
+out=$( { printf 'POST /a HTTP/1.1\r\nHost: foo.org\r\nContent-Length: 8\r\nConnection: close\r\n\r\n'
+         sleep 0.3; printf 'HEADxxxx'; sleep 1; } |
+       timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$proxy 4<&0; cat <&4 >&3 & cat <&3" | grep -a '^body_bytes=' | tr -d '\r')
+check "a body that starts with HEAD does not change the response framing" "body_bytes=8" "$out"
+# Only WebSocket upgrades are tunnelled; h2c would bypass the path rules.
+body=$(c -H 'Host: foo.org' -H 'Connection: Upgrade' -H 'Upgrade: h2c' $url/a)
+check "Upgrade: h2c is not forwarded" "name=foo-a" "$(head -1 <<<"$body")"
+if grep -q "header: Upgrade" <<<"$body"; then fail "the h2c Upgrade header reached the pod"; else echo "ok: h2c Upgrade header dropped"; fi
+# A malformed request body is refused at once, not after the pod's header timeout.
+start_ns=$(date +%s%N)
+out=$(printf 'POST /a HTTP/1.1\r\nHost: foo.org\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n' |
+      timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$proxy; cat >&3; cat <&3" | head -1 | tr -d '\r')
+elapsed_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
+check "malformed chunked body: 400" "HTTP/1.1 400 Bad Request" "$out"
+if [ $elapsed_ms -lt 900 ]; then echo "ok: answered in ${elapsed_ms} ms"; else fail "malformed body answered after ${elapsed_ms} ms"; fi
+
 # Failures upstream: 502 for a dead pod, 504 for a slow one, a clean error for one dying mid-body.
 check "slow pod: 504" "504" "$(c -o /dev/null -w '%{http_code}' -H 'Host: foo.org' $url/a/delay/3000)"
 c -o /dev/null -H 'Host: foo.org' $url/a/abort
