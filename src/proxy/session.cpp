@@ -89,19 +89,16 @@ std::string_view framing_method(http1::Method m) {
 
 }  // namespace
 
-Session::Session(Worker& worker, tcp::socket socket, std::uint16_t local_port)
+Session::Session(Worker& worker, tcp::socket socket, const tcp::endpoint& peer,
+                 std::uint16_t local_port)
     : worker_(worker),
       client_(std::move(socket)),
       timer_(worker.io()),
       in_(new char[worker.options().buffer_size]) {
-  boost::system::error_code ec;
-  auto remote = client_.remote_endpoint(ec);
-  if (!ec) {
-    auto address = remote.address();
-    if (address.is_v6() && address.to_v6().is_v4_mapped())
-      address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
-    client_ip_ = address.to_string();
-  }
+  auto address = peer.address();
+  if (address.is_v6() && address.to_v6().is_v4_mapped())
+    address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+  client_ip_ = address.to_string();
   local_port_ = local_port;
   path_.reserve(256);
   head_.reserve(4096);
@@ -116,7 +113,6 @@ asio::awaitable<void> Session::start(std::shared_ptr<Session> self) {
   co_await self->run();
   self->phase_ = Phase::kClosed;
   boost::system::error_code ec;
-  self->client_.shutdown(tcp::socket::shutdown_send, ec);
   self->client_.close(ec);
   self->timer_.cancel();
 }
@@ -158,6 +154,13 @@ void Session::on_timeout() {
   }
   if (upstream_) upstream_->socket.close(ec);
   client_.close(ec);
+}
+
+void Session::ensure_nodelay() {
+  if (nodelay_) return;
+  nodelay_ = true;
+  boost::system::error_code ignored;
+  client_.set_option(tcp::no_delay(true), ignored);
 }
 
 void Session::compact_input() {
@@ -212,6 +215,7 @@ asio::awaitable<void> Session::run() {
       co_return;
     }
     ++worker_.stats().requests;
+    if (requests_++ > 0) ensure_nodelay();
     Outcome outcome = co_await handle(parsed.consumed);
     if (outcome == Outcome::kClose || worker_.draining()) co_return;
   }
@@ -566,6 +570,9 @@ asio::awaitable<Session::Outcome> Session::forward(Generation& generation, std::
   }
   up_start += first;
   if (response_.body_kind == http1::BodyKind::kContentLength) response_.content_length -= first;
+  if (response_.body_kind == http1::BodyKind::kChunked ||
+      response_.body_kind == http1::BodyKind::kUntilClose || response_.content_length > 0)
+    ensure_nodelay();  // more writes follow: the last small one must not wait for an ACK
   bool upstream_clean = false, client_ok = true;
   const bool done = co_await send_response_body(*upstream, up_start, up_end, upstream_clean,
                                                  client_ok);
@@ -730,6 +737,7 @@ asio::awaitable<bool> Session::send_response_body(UpstreamConnection& upstream,
 
 asio::awaitable<void> Session::tunnel(UpstreamConnection& upstream, std::size_t up_start,
                                       std::size_t up_end) {
+  ensure_nodelay();
   set_deadline(Phase::kTunnel, worker_.options().timeouts.idle);
   // Bytes that arrived with the 101 or behind the request head go first.
   if (up_end > up_start) {

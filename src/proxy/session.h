@@ -23,8 +23,10 @@ struct Generation;
 
 class Session {
  public:
-  // `local_port` is the listener's port (X-Forwarded-Port), known without a syscall.
-  Session(Worker& worker, boost::asio::ip::tcp::socket socket, std::uint16_t local_port);
+  // `peer` (from accept) and `local_port` (the listener's, for X-Forwarded-Port) come from the
+  // caller so that a connection costs no getpeername/getsockname.
+  Session(Worker& worker, boost::asio::ip::tcp::socket socket,
+          const boost::asio::ip::tcp::endpoint& peer, std::uint16_t local_port);
   ~Session();
 
   // Runs the session to its end; the shared_ptr keeps it alive for its watchdog too.
@@ -68,6 +70,9 @@ class Session {
   void build_upstream_head(std::string_view path, const boost::asio::ip::tcp::endpoint& pod);
   void build_response_head(const http1::Response& response, bool close);
   void compact_input();
+  // Turns Nagle off once a connection writes more than one segment per exchange (streamed bodies,
+  // a second request, a tunnel). A lone response goes out in one write and needs no syscall.
+  void ensure_nodelay();
 
   Worker& worker_;
   boost::asio::ip::tcp::socket client_;
@@ -88,7 +93,9 @@ class Session {
   std::uint16_t local_port_ = 0;
   std::vector<boost::asio::const_buffer> pieces_;  // decoded chunk data to write, reused
   UpstreamConnection* upstream_ = nullptr;  // in use by the current request, for on_timeout
-  bool upgrade_ = false;  // the current request asks for an Upgrade gatehouse will tunnel
+  bool upgrade_ = false;
+  bool nodelay_ = false;
+  std::uint64_t requests_ = 0;  // requests handled on this connection  // the current request asks for an Upgrade gatehouse will tunnel
 };
 
 }  // namespace gatehouse::proxy

@@ -144,7 +144,9 @@ asio::awaitable<void> Worker::accept_loop(tcp::acceptor& acceptor) {
   boost::system::error_code local_ec;
   const auto local_port = acceptor.local_endpoint(local_ec).port();
   for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+    // The peer address comes with accept(), so the session needs no getpeername().
+    tcp::endpoint peer;
+    auto [ec, socket] = co_await acceptor.async_accept(peer, asio::as_tuple(asio::use_awaitable));
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       // EMFILE and friends: wait a little rather than spin.
@@ -154,8 +156,7 @@ asio::awaitable<void> Worker::accept_loop(tcp::acceptor& acceptor) {
     }
     if (draining_) co_return;
     ++stats_.connections;
-    socket.set_option(tcp::no_delay(true), ec);
-    auto session = std::make_shared<Session>(*this, std::move(socket), local_port);
+    auto session = std::make_shared<Session>(*this, std::move(socket), peer, local_port);
     asio::co_spawn(io_, Session::start(std::move(session)), asio::detached);
   }
 }
