@@ -2,6 +2,8 @@
 #include "source/file_watcher.h"
 
 #include <gtest/gtest.h>
+
+#include "source/temp_dir_fixture.h"
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -23,29 +25,13 @@ namespace {
 namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 
-std::string service_yaml(const std::string& name, int port = 80) {
-  return "apiVersion: v1\nkind: Service\nmetadata: {name: " + name +
-         "}\nspec: {ports: [{port: " + std::to_string(port) + "}]}\n";
-}
+using testing::service_yaml;
 
-class FileWatcherTest : public ::testing::Test {
+class FileWatcherTest : public testing::TempDirTest {
  protected:
-  void SetUp() override {
-    char templ[] = "/tmp/gatehouse-watch-test-XXXXXX";
-    ASSERT_NE(mkdtemp(templ), nullptr);
-    dir_ = templ;
-  }
   void TearDown() override {
     watcher_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
-  std::string path(const std::string& name) const { return (fs::path(dir_) / name).string(); }
-
-  void write(const std::string& name, const std::string& text) const {
-    fs::create_directories(fs::path(path(name)).parent_path());
-    std::ofstream(path(name), std::ios::binary) << text;
+    TempDirTest::TearDown();
   }
 
   // Starts a watcher on `paths` counting callbacks; fails the test if start() reports an error.
@@ -84,7 +70,6 @@ class FileWatcherTest : public ::testing::Test {
     return calls_ - before;
   }
 
-  std::string dir_;
   boost::asio::io_context io_;
   std::unique_ptr<FileWatcher> watcher_;
   int calls_ = 0;

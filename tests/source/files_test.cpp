@@ -2,6 +2,8 @@
 #include "source/files.h"
 
 #include <gtest/gtest.h>
+
+#include "source/temp_dir_fixture.h"
 #include <stdlib.h>
 
 #include <filesystem>
@@ -13,29 +15,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string service_yaml(const std::string& name, int port = 80) {
-  return "apiVersion: v1\nkind: Service\nmetadata: {name: " + name +
-         "}\nspec: {ports: [{port: " + std::to_string(port) + "}]}\n";
-}
+using testing::service_yaml;
 
-class FilesTest : public ::testing::Test {
+class FilesTest : public testing::TempDirTest {
  protected:
-  void SetUp() override {
-    char templ[] = "/tmp/gatehouse-files-test-XXXXXX";
-    ASSERT_NE(mkdtemp(templ), nullptr);
-    dir_ = templ;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
-  std::string path(const std::string& name) const { return (fs::path(dir_) / name).string(); }
-
-  void write(const std::string& name, const std::string& text) const {
-    fs::create_directories(fs::path(path(name)).parent_path());
-    std::ofstream(path(name), std::ios::binary) << text;
-  }
 
   static std::string dump(const model::Diagnostics& diagnostics) {
     std::string out;
@@ -43,7 +26,6 @@ class FilesTest : public ::testing::Test {
     return out;
   }
 
-  std::string dir_;
 };
 
 TEST_F(FilesTest, DirectoryExpandsToSortedManifestsOnly) {

@@ -2,6 +2,8 @@
 #include "source/manifest_cache.h"
 
 #include <gtest/gtest.h>
+
+#include "source/temp_dir_fixture.h"
 #include <stdlib.h>
 
 #include <chrono>
@@ -17,10 +19,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string service_yaml(const std::string& name, int port = 80) {
-  return "apiVersion: v1\nkind: Service\nmetadata: {name: " + name +
-         "}\nspec: {ports: [{port: " + std::to_string(port) + "}]}\n";
-}
+using testing::service_yaml;
 
 // Everything a reload result says, as text: objects with their origins, then diagnostics.
 std::string summary(const Loaded& loaded) {
@@ -45,30 +44,13 @@ std::string summary(const Loaded& loaded) {
   return out;
 }
 
-class ManifestCacheTest : public ::testing::Test {
+class ManifestCacheTest : public testing::TempDirTest {
  protected:
-  void SetUp() override {
-    char templ[] = "/tmp/gatehouse-cache-test-XXXXXX";
-    ASSERT_NE(mkdtemp(templ), nullptr);
-    dir_ = templ;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
-  std::string path(const std::string& name) const { return (fs::path(dir_) / name).string(); }
-
-  void write(const std::string& name, const std::string& text) const {
-    fs::create_directories(fs::path(path(name)).parent_path());
-    std::ofstream(path(name), std::ios::binary) << text;
-  }
 
   // File timestamps come from a coarse clock; a file stamped in the current tick is read again
   // on the next reload (ManifestCache's racy rule). Let the tick pass so counts are exact.
   static void let_clock_tick() { std::this_thread::sleep_for(std::chrono::milliseconds(30)); }
 
-  std::string dir_;
 };
 
 TEST_F(ManifestCacheTest, OnlyTheChangedFileIsDecodedAgain) {
