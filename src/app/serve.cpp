@@ -112,7 +112,10 @@ class Controller {
     return true;
   }
 
-  bool ready() const { return table_ != nullptr; }
+  // Ready once a configuration is loaded, and no longer once draining: the load balancer's
+  // readiness probe then stops sending new connections while in-flight requests finish.
+  bool ready() const { return table_ != nullptr && !draining_; }
+  void set_draining() { draining_ = true; }
 
  private:
   const ServeOptions& options_;
@@ -123,6 +126,7 @@ class Controller {
   std::vector<std::string> last_diagnostics_;
   std::uint64_t generation_ = 0;
   std::size_t last_files_ = 0;
+  bool draining_ = false;
 };
 
 // The admin listener: /healthz (the process is alive) and /readyz (a configuration is loaded).
@@ -249,21 +253,27 @@ int run_serve(const ServeOptions& options) {
     log(std::string("signal ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") +
         ": draining connections");
     watcher.stop();
-    if (admin) {
-      boost::system::error_code ignored;
-      admin->close(ignored);
-    }
+    controller.set_draining();  // /readyz answers 503 from now on; the admin port stays open
     for (auto& w : workers) w->drain();
-    control.stop();
+    // Workers end by themselves when their last connection closes; after the drain deadline
+    // whatever is left is stopped.
+    asio::co_spawn(
+        control,
+        [&]() -> asio::awaitable<void> {
+          const auto deadline = Clock::now() + options.proxy.timeouts.drain;
+          asio::steady_timer tick(control);
+          for (auto& w : workers) {
+            while (!w->finished() && Clock::now() < deadline) {
+              tick.expires_after(std::chrono::milliseconds(10));
+              co_await tick.async_wait(asio::as_tuple(asio::use_awaitable));
+            }
+          }
+          control.stop();
+        },
+        asio::detached);
   });
   control.run();
-
-  // Drain: workers end by themselves when their last connection closes; after the deadline
-  // whatever is left is stopped.
-  const auto deadline = Clock::now() + options.proxy.timeouts.drain;
   for (auto& w : workers) {
-    while (!w->finished() && Clock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
     w->stop();
     w->join();
   }

@@ -143,6 +143,8 @@ c -o "$workdir/slow" -H 'Host: foo.org' $url/a/delay/500 &
 slow=$!
 sleep 0.2
 kill -TERM $serve_pid
+sleep 0.1
+check "draining: /readyz turns 503" "503" "$(c -o /dev/null -w '%{http_code}' http://127.0.0.1:$admin/readyz)"
 wait $serve_pid
 check "SIGTERM: exit 0" "0" "$?"
 wait $slow
