@@ -365,6 +365,7 @@ asio::awaitable<Session::Outcome> Session::forward(Generation& generation, std::
   const auto& endpoints = generation.endpoints[cluster];
   std::unique_ptr<UpstreamConnection> upstream;
   tcp::endpoint pod;
+  EndpointState* state = nullptr;  // pod's health and load record in this worker
   std::uint64_t tried = 0;
   bool sent = false;
   bool connect_timed_out = false;  // the last connect attempt failed by timeout
@@ -374,6 +375,7 @@ asio::awaitable<Session::Outcome> Session::forward(Generation& generation, std::
     if (index < 0) break;
     if (index < 64) tried |= 1ull << index;
     pod = endpoints[static_cast<std::size_t>(index)];
+    state = generation.states[cluster][static_cast<std::size_t>(index)];
     upstream = worker_.pool().acquire(pod, Clock::now(), options.timeouts.idle);
     if (upstream) {
       ++worker_.stats().upstream_reuses;
@@ -386,7 +388,7 @@ asio::awaitable<Session::Outcome> Session::forward(Generation& generation, std::
       auto [ec] = co_await upstream->socket.async_connect(pod, kTuple);
       upstream_ = nullptr;
       if (ec) {
-        worker_.record_failure(pod);
+        worker_.record_failure(*state);
         upstream.reset();
         connect_timed_out = timed_out_;
         timed_out_ = false;
@@ -408,7 +410,7 @@ asio::awaitable<Session::Outcome> Session::forward(Generation& generation, std::
     if (!ok) co_return Outcome::kClose;
   }
 
-  EndpointState& load = worker_.endpoint_state(pod);
+  EndpointState& load = *state;
   ++load.active;
   struct Active {
     EndpointState& s;
@@ -446,7 +448,7 @@ asio::awaitable<Session::Outcome> Session::forward(Generation& generation, std::
     if (wec) {
       if (!may_retry) {
         upstream_ = nullptr;
-        worker_.record_failure(pod);
+        worker_.record_failure(load);
         co_return co_await reply(502, true, "the pod closed the connection");
       }
       stale = true;
@@ -501,7 +503,7 @@ asio::awaitable<Session::Outcome> Session::forward(Generation& generation, std::
         }
         upstream_ = nullptr;
         if (timed_out) co_return co_await reply(504, true, "the pod did not answer in time");
-        worker_.record_failure(pod);
+        worker_.record_failure(load);
         co_return co_await reply(502, true, "the pod closed the connection before answering");
       }
       up_end += n;
@@ -516,7 +518,7 @@ asio::awaitable<Session::Outcome> Session::forward(Generation& generation, std::
     if (cec) {
       upstream_ = nullptr;
       timed_out_ = false;
-      worker_.record_failure(pod);
+      worker_.record_failure(load);
       if (!client_.is_open()) co_return Outcome::kClose;
       co_return co_await reply(502, true, "could not reconnect to the pod");
     }
@@ -527,7 +529,7 @@ asio::awaitable<Session::Outcome> Session::forward(Generation& generation, std::
     upstream_ = nullptr;
     co_return co_await reply(502, true, parsed.reason);
   }
-  worker_.record_success(pod);
+  Worker::record_success(load);
   up_start += parsed.consumed;
 
   if (response_.status == 101) {

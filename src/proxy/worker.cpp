@@ -73,16 +73,20 @@ void Worker::adopt(std::shared_ptr<const routing::RouteTable> table) {
     }
   }
   g->table = std::move(table);
-  // Forget the health and load of pods no longer listed (pods churn), unless still in use.
-  std::unordered_set<tcp::endpoint, EndpointHash> listed;
-  for (const auto& list : g->endpoints) listed.insert(list.begin(), list.end());
-  std::erase_if(endpoints_, [&](const auto& entry) {
-    return entry.second.active == 0 && !listed.contains(entry.first);
-  });
   generations_.push_back(std::move(g));
   // Free the generations no request uses any more (never the current one).
   for (auto it = generations_.begin(); std::next(it) != generations_.end();)
     it = (*it)->in_flight == 0 ? generations_.erase(it) : std::next(it);
+  // Forget the records of pods no live generation lists (pods churn); the others stay where they
+  // are (unordered_map nodes do not move), so older generations' pointers remain valid.
+  std::unordered_set<tcp::endpoint, EndpointHash> listed;
+  for (const auto& live : generations_)
+    for (const auto& list : live->endpoints) listed.insert(list.begin(), list.end());
+  std::erase_if(endpoints_, [&](const auto& entry) { return !listed.contains(entry.first); });
+  Generation& current = *generations_.back();
+  current.states.resize(current.endpoints.size());
+  for (std::size_t i = 0; i < current.endpoints.size(); ++i)
+    for (const tcp::endpoint& e : current.endpoints[i]) current.states[i].push_back(&endpoints_[e]);
 }
 
 Generation* Worker::acquire_generation() {
@@ -98,12 +102,12 @@ void Worker::release_generation(Generation* g) {
 }
 
 int Worker::pick_endpoint(Generation& g, std::uint32_t cluster, std::uint64_t tried) {
-  const auto& endpoints = g.endpoints[cluster];
+  const auto& states = g.states[cluster];
   const auto now = std::chrono::steady_clock::now();
   loads_.clear();
   std::size_t untried = 0;
-  for (std::size_t i = 0; i < endpoints.size(); ++i) {
-    EndpointState& s = endpoints_[endpoints[i]];
+  for (std::size_t i = 0; i < states.size(); ++i) {
+    const EndpointState& s = *states[i];
     bool skip = i < 64 && (tried >> i) & 1;
     // A tried endpoint is treated as benched so that it is picked only when nothing else is left.
     loads_.push_back(EndpointLoad{s.active, skip || s.benched_until > now});
@@ -113,21 +117,18 @@ int Worker::pick_endpoint(Generation& g, std::uint32_t cluster, std::uint64_t tr
   std::size_t i = options_.balancer == BalancerKind::kLeastRequest
                       ? pick_least_request(loads_, next_random())
                       : pick_round_robin(loads_, g.cursors[cluster]);
-  if (i < 64 && (tried >> i) & 1) {
-    for (i = 0; i < endpoints.size() && i < 64 && ((tried >> i) & 1); ++i) {
-    }
-  }
+  // Every untried endpoint is benched, so the balancer may return a tried one: take the first
+  // untried endpoint instead.
+  while (i < 64 && (tried >> i) & 1) i = (i + 1) % states.size();
   return static_cast<int>(i);
 }
 
-void Worker::record_failure(const tcp::endpoint& endpoint) {
-  EndpointState& s = endpoints_[endpoint];
+void Worker::record_failure(EndpointState& s) {
   if (++s.consecutive_failures >= static_cast<std::uint32_t>(options_.failures_to_bench))
     s.benched_until = std::chrono::steady_clock::now() + options_.bench_time;
 }
 
-void Worker::record_success(const tcp::endpoint& endpoint) {
-  EndpointState& s = endpoints_[endpoint];
+void Worker::record_success(EndpointState& s) {
   s.consecutive_failures = 0;
   s.benched_until = {};
 }

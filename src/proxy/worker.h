@@ -31,11 +31,16 @@ namespace gatehouse::proxy {
 
 class Session;
 
+struct EndpointState;
+
 // One RouteTable as this worker uses it: the endpoints parsed once into socket addresses, and the
 // balancer counter of each cluster.
 struct Generation {
   std::shared_ptr<const routing::RouteTable> table;
   std::vector<std::vector<boost::asio::ip::tcp::endpoint>> endpoints;  // by cluster index
+  // The worker's health and load record of each of those endpoints, looked up once here so a
+  // request does no hash lookup. Records live in Worker::endpoints_ while any generation lists them.
+  std::vector<std::vector<EndpointState*>> states;
   std::vector<std::uint32_t> cursors;                                  // by cluster index
   std::uint64_t in_flight = 0;
 };
@@ -81,11 +86,8 @@ class Worker {
   // Picks an endpoint of cluster `cluster` for the next attempt, skipping those in `tried`
   // (a bitmask of endpoint indexes, first 64). Returns the index, or -1 when none is left.
   int pick_endpoint(Generation& generation, std::uint32_t cluster, std::uint64_t tried);
-  EndpointState& endpoint_state(const boost::asio::ip::tcp::endpoint& endpoint) {
-    return endpoints_[endpoint];
-  }
-  void record_failure(const boost::asio::ip::tcp::endpoint& endpoint);
-  void record_success(const boost::asio::ip::tcp::endpoint& endpoint);
+  void record_failure(EndpointState& state);
+  static void record_success(EndpointState& state);
   UpstreamPool& pool() { return pool_; }
   const ProxyOptions& options() const { return options_; }
   WorkerStats& stats() { return stats_; }
