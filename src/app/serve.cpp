@@ -62,22 +62,24 @@ class Controller {
       : options_(options), workers_(workers), cache_(options.manifests.manifests) {}
 
   // Reloads and publishes. Returns false when the first load produced no table.
-  bool reload() {
+  bool reload(const source::Changes& changes) {
     const auto started = Clock::now();
-    source::Reloaded r = cache_.reload();
+    source::Reloaded r = cache_.reload(changes);
     // Events for files that are not manifests (an editor's temporary file) change nothing.
     if (table_ && r.decoded == 0 && r.files == last_files_) return true;
     last_files_ = r.files;
     // A file that no longer parses at all (a diagnostic naming no object) would drop every
     // object in it: keep serving the last good table until it is fixed.
     bool file_broken = false;
-    for (const auto& d : r.loaded.diagnostics) {
+    for (const auto& d : r.diagnostics) {
       if (d.severity == model::Severity::kError && d.kind.empty() && d.name.empty())
         file_broken = true;
     }
-    routing::Compiled compiled = routing::compile(r.loaded.objects, compile_options_);
+    const auto loaded = Clock::now();
+    routing::Compiled compiled = routing::compile(*r.objects, compile_options_);
+    const auto compiled_at = Clock::now();
     std::vector<std::string> lines;
-    for (const auto& d : r.loaded.diagnostics) lines.push_back(d.to_string());
+    for (const auto& d : r.diagnostics) lines.push_back(d.to_string());
     for (const auto& d : compiled.diagnostics) lines.push_back(d.to_string());
     if (lines != last_diagnostics_) {
       for (const auto& line : lines) log(line);
@@ -89,12 +91,14 @@ class Controller {
     }
     table_ = compiled.table;
     for (auto& w : workers_) w->publish(table_);
-    const auto micros =
-        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count();
+    auto micros = [](Clock::duration d) {
+      return std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(d).count());
+    };
     log("configuration " + std::to_string(++generation_) + ": " +
         std::to_string(table_->routes().size()) + " rules, " + std::to_string(r.decoded) + " of " +
-        std::to_string(r.files) + " files decoded, published in " + std::to_string(micros) +
-        " us");
+        std::to_string(r.files) + " files decoded, published in " + micros(Clock::now() - started) +
+        " us (files " + micros(loaded - started) + " us, compile " +
+        micros(compiled_at - loaded) + " us)");
     return true;
   }
 
@@ -211,9 +215,18 @@ int run_serve(const ServeOptions& options) {
 
   Controller controller(options, workers);
   if (!controller.init_options()) return 2;
-  controller.reload();
 
   asio::io_context control;
+  // Watching starts before the first load: a change made meanwhile is then reported to the
+  // callback, which runs once `control` runs, instead of being missed.
+  source::FileWatcher watcher(
+      control.get_executor(), options.manifests.manifests,
+      std::chrono::milliseconds(options.settle_ms),
+      [&controller](const source::Changes& changes) { controller.reload(changes); });
+  if (std::string error = watcher.start(); !error.empty())
+    log("watching the manifests failed (" + error + "): changes will not be picked up");
+  controller.reload(source::Changes::everything());
+
   std::unique_ptr<tcp::acceptor> admin;
   if (!options.admin_listen.empty()) {
     auto address = parse_address(options.admin_listen);
@@ -233,12 +246,6 @@ int run_serve(const ServeOptions& options) {
     }
     asio::co_spawn(control, admin_loop(*admin, controller), asio::detached);
   }
-
-  source::FileWatcher watcher(control.get_executor(), options.manifests.manifests,
-                              std::chrono::milliseconds(options.settle_ms),
-                              [&controller] { controller.reload(); });
-  if (std::string error = watcher.start(); !error.empty())
-    log("watching the manifests failed (" + error + "): changes will not be picked up");
 
   for (auto& w : workers) w->start();
   std::string listening;

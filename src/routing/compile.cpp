@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 #include <tuple>
+#include <unordered_map>
 
 #include "routing/table_builder.h"
 
@@ -23,8 +24,10 @@ using NamespacedName = std::pair<std::string, std::string>;
 bool older(const Ingress* a, const Ingress* b) {
   const auto& ta = a->meta.creation_timestamp;
   const auto& tb = b->meta.creation_timestamp;
-  return std::make_tuple(!ta.has_value(), ta.value_or(0), a->meta.namespace_, a->meta.name) <
-         std::make_tuple(!tb.has_value(), tb.value_or(0), b->meta.namespace_, b->meta.name);
+  return std::forward_as_tuple(!ta.has_value(), ta.value_or(0), a->meta.namespace_,
+                               a->meta.name) <
+         std::forward_as_tuple(!tb.has_value(), tb.value_or(0), b->meta.namespace_,
+                               b->meta.name);
 }
 
 std::string field_of_path(std::size_t rule, std::size_t path) {
@@ -58,6 +61,14 @@ class Compiler {
       if (is_ours(ingress)) ours.push_back(&ingress);
     std::sort(ours.begin(), ours.end(), older);
 
+    std::size_t paths = 0, path_bytes = 0;
+    for (const Ingress* ingress : ours)
+      for (const auto& rule : ingress->rules)
+        for (const auto& p : rule.paths) {
+          ++paths;
+          path_bytes += p.path.size();
+        }
+    builder_.reserve(paths, path_bytes);
     for (const Ingress* ingress : ours) add_rules(*ingress);
     for (const Ingress* ingress : ours) add_defaults(*ingress);
     if (!global_default_from_ && options_.default_backend) {
@@ -129,13 +140,18 @@ class Compiler {
 
   // The cluster for a Service backend of `ns`, built once per (namespace, service, port).
   std::uint32_t cluster_for(const std::string& ns, const model::IngressServiceBackend& backend) {
-    std::string port =
-        backend.port.name.empty() ? std::to_string(backend.port.number) : backend.port.name;
-    auto key = std::make_tuple(ns, backend.name, port);
-    auto found = cluster_ids_.find(key);
+    // Keyed "ns/service/port" (namespace and service names hold no '/'), built in a reused
+    // buffer: this runs once per path, a hundred thousand times for a large table.
+    key_.assign(ns).append(1, '/').append(backend.name).append(1, '/');
+    if (backend.port.name.empty())
+      key_.append(std::to_string(backend.port.number));
+    else
+      key_.append(backend.port.name);
+    auto found = cluster_ids_.find(key_);
     if (found != cluster_ids_.end()) return found->second;
+    const std::string port = key_.substr(ns.size() + backend.name.size() + 2);
     std::uint32_t id = builder_.add_cluster(resolve(ns, backend, port));
-    cluster_ids_.emplace(std::move(key), id);
+    cluster_ids_.emplace(key_, id);
     return id;
   }
 
@@ -243,7 +259,8 @@ class Compiler {
                    winner.ingress.namespace_ + "/" + winner.ingress.name +
                    " (older, or first by namespace/name); this path is ignored");
         } else {
-          report_cluster(ingress, route.cluster, field_of_path(i, j) + ".backend");
+          if (builder_.table().clusters()[route.cluster].status != ClusterStatus::kReady)
+            report_cluster(ingress, route.cluster, field_of_path(i, j) + ".backend");
         }
       }
     }
@@ -287,7 +304,8 @@ class Compiler {
   std::map<NamespacedName, std::vector<const model::EndpointSlice*>> slices_;
   std::map<std::string, const model::IngressClass*> classes_;
   const model::IngressClass* default_class_ = nullptr;
-  std::map<std::tuple<std::string, std::string, std::string>, std::uint32_t> cluster_ids_;
+  std::unordered_map<std::string, std::uint32_t> cluster_ids_;  // "ns/service/port" → cluster
+  std::string key_;
   std::optional<IngressRef> global_default_from_;
 };
 

@@ -39,9 +39,18 @@ std::uint32_t FlatIndex::find_hashed(std::uint32_t tag, std::string_view key,
   }
 }
 
-void FlatIndex::grow() {
+void FlatIndex::reserve(std::size_t entries, std::size_t key_bytes) {
+  arena_.reserve(key_bytes);
+  std::size_t slots = slots_.empty() ? 16 : slots_.size();
+  while (entries * 2 > slots) slots *= 2;
+  if (slots != slots_.size()) grow(slots);
+}
+
+void FlatIndex::grow() { grow(slots_.empty() ? 16 : slots_.size() * 2); }
+
+void FlatIndex::grow(std::size_t slots) {
   std::vector<Slot> old = std::move(slots_);
-  slots_.assign(old.empty() ? 16 : old.size() * 2, Slot{});
+  slots_.assign(slots, Slot{});
   const std::size_t mask = slots_.size() - 1;
   for (const Slot& s : old) {
     if (s.value == kMissing) continue;

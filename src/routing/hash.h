@@ -78,6 +78,8 @@ class FlatIndex {
     return find_hashed(tag, key, hash_bytes(key, tag));
   }
   std::uint32_t find_hashed(std::uint32_t tag, std::string_view key, std::uint64_t hash) const;
+  // Makes room for `entries` keys of `key_bytes` in all, so building grows nothing.
+  void reserve(std::size_t entries, std::size_t key_bytes);
   std::size_t size() const { return size_; }
   std::size_t memory_bytes() const { return slots_.capacity() * sizeof(Slot) + arena_.capacity(); }
 
@@ -98,6 +100,7 @@ class FlatIndex {
     std::uint32_t value = kMissing;  // kMissing marks an empty slot
   };
   void grow();
+  void grow(std::size_t slots);  // to `slots` (a power of two), rehashing
 
   std::vector<Slot> slots_;  // power-of-two size, at most half full
   std::string arena_;

@@ -35,6 +35,10 @@ class PathTrie {
   };
 
   // ---- building
+  void reserve(std::size_t nodes, std::size_t element_bytes) {
+    nodes_.reserve(nodes);
+    edges_.reserve(nodes, element_bytes);
+  }
   std::uint32_t add_root();
   std::uint32_t add_child(std::uint32_t parent, std::string_view element);
   Rules& rules(std::uint32_t node) { return nodes_[node]; }

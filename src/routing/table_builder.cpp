@@ -12,6 +12,15 @@ std::pair<std::string_view, bool> trim_slash(std::string_view path) {
 
 TableBuilder::TableBuilder() : table_(std::make_unique<RouteTable>()) {}
 
+void TableBuilder::reserve(std::size_t routes, std::size_t path_bytes) {
+  RouteTable& t = *table_;
+  t.routes_.reserve(routes);
+  t.keys_.reserve(routes);
+  t.path_arena_.reserve(path_bytes);
+  // About one trie node per route: a path's first elements are mostly shared with others.
+  t.trie_.reserve(routes, path_bytes);
+}
+
 std::uint32_t TableBuilder::add_cluster(Cluster cluster) {
   table_->clusters_.push_back(std::move(cluster));
   return static_cast<std::uint32_t>(table_->clusters_.size() - 1);

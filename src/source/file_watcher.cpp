@@ -59,7 +59,7 @@ struct FileWatcher::State : std::enable_shared_from_this<State> {
   };
 
   State(boost::asio::any_io_executor ex, std::vector<std::string> paths_in,
-        std::chrono::milliseconds settle_in, std::function<void()> on_change_in)
+        std::chrono::milliseconds settle_in, std::function<void(const Changes&)> on_change_in)
       : descriptor(ex), timer(ex), settle(settle_in), on_change(std::move(on_change_in)) {
     for (const auto& path : paths_in) paths.push_back(normalized(path));
     if (settle < std::chrono::milliseconds(0)) settle = std::chrono::milliseconds(0);
@@ -160,8 +160,12 @@ struct FileWatcher::State : std::enable_shared_from_this<State> {
   }
 
   // Walks the events read into `buffer`; any that matters starts or extends the settle period.
+  // Events that each say a manifest file is complete (written and closed, or renamed into
+  // place) call on_change at once when the watcher was idle for a settle period: the usual
+  // single-file update then skips the settle wait; a burst still coalesces behind it.
   void handle(std::size_t n) {
     bool changed = false;
+    bool complete = true;
     for (std::size_t at = 0; at + sizeof(inotify_event) <= n;) {
       inotify_event event;
       std::memcpy(&event, buffer + at, sizeof event);
@@ -175,6 +179,8 @@ struct FileWatcher::State : std::enable_shared_from_this<State> {
       if (event.mask & IN_Q_OVERFLOW) {  // events were lost: assume anything changed
         changed = true;
         need_rearm = true;
+        changes.anything = true;
+        complete = false;
         continue;
       }
       auto it = watches.find(event.wd);
@@ -183,14 +189,32 @@ struct FileWatcher::State : std::enable_shared_from_this<State> {
       if (event.mask & kSelf) {
         changed = true;
         need_rearm = true;
+        changes.anything = true;
+        complete = false;
         if (event.mask & IN_IGNORED) watches.erase(it);
         continue;
       }
       const bool named = !name.empty() && w.names.count(name) > 0;
-      if (w.all || named) changed = true;
+      if (!w.all && !named) continue;
+      changed = true;
       if (named && (event.mask & kStructural)) need_rearm = true;
+      // A hidden name (a ConfigMap's ..data swap) changes what other names resolve to.
+      if (name.empty() || name.front() == '.') {
+        changes.anything = true;
+        complete = false;
+      } else {
+        changes.files.insert(w.dir + "/" + name);
+        if (!(event.mask & (IN_CLOSE_WRITE | IN_MOVED_TO))) complete = false;
+      }
     }
-    if (changed) note_change();
+    if (!changed) return;
+    const Clock::time_point now = Clock::now();
+    if (complete && !pending && now - last_call >= settle) {
+      pending = true;
+      fire();
+      return;
+    }
+    note_change();
   }
 
   void note_change() {
@@ -226,7 +250,12 @@ struct FileWatcher::State : std::enable_shared_from_this<State> {
       arm(due);
       return;
     }
+    fire();
+  }
+
+  void fire() {
     pending = false;
+    last_call = Clock::now();
     if (need_rearm) {
       need_rearm = false;
       // Before the callback: anything after the new watches is seen by them, anything before
@@ -234,7 +263,9 @@ struct FileWatcher::State : std::enable_shared_from_this<State> {
       std::string error = rearm();
       if (!error.empty()) last_error = std::move(error);
     }
-    if (on_change) on_change();
+    Changes seen = std::move(changes);
+    changes = Changes{false, {}};
+    if (on_change) on_change(seen);
   }
 
   void stop() {
@@ -256,22 +287,25 @@ struct FileWatcher::State : std::enable_shared_from_this<State> {
   boost::asio::posix::stream_descriptor descriptor;
   boost::asio::steady_timer timer;
   std::chrono::milliseconds settle;
-  std::function<void()> on_change;
+  std::function<void(const Changes&)> on_change;
 
   int fd = -1;
+  Changes changes{false, {}};  // what the events named since the last on_change
   bool running = false;
   bool pending = false;     // an event was seen and on_change has not run since
   bool need_rearm = false;  // the directory structure changed: recompute the watches
   bool timer_armed = false;
   Clock::time_point first_event;
   Clock::time_point last_event;
+  Clock::time_point last_call;  // of on_change
   std::map<int, Watch> watches;  // by watch descriptor
   std::string last_error;
   alignas(inotify_event) char buffer[64 * 1024];
 };
 
 FileWatcher::FileWatcher(boost::asio::any_io_executor ex, std::vector<std::string> paths,
-                         std::chrono::milliseconds settle, std::function<void()> on_change)
+                         std::chrono::milliseconds settle,
+                         std::function<void(const Changes&)> on_change)
     : state_(
           std::make_shared<State>(std::move(ex), std::move(paths), settle, std::move(on_change))) {}
 

@@ -1,5 +1,6 @@
 // Watching manifest paths with inotify, coalesced into one "something changed" callback. The
-// watcher says only *that* something may have changed; ManifestCache::reload finds out what.
+// watcher says which files the events named (Changes), or that anything may have changed;
+// ManifestCache::reload finds out what really did.
 //
 // What is watched, per path:
 //  - a file: its parent directory, counting only events on the file's name (so an editor's
@@ -21,15 +22,19 @@
 #include <string>
 #include <vector>
 
+#include "source/changes.h"
+
 namespace gatehouse::source {
 
 class FileWatcher {
  public:
   // `on_change` runs on `ex` once the events have been quiet for `settle`, or `10 * settle` after
-  // the first of them if they keep coming. A change during on_change leads to one more call
-  // afterwards. `ex` must not run handlers concurrently (one thread, or a strand).
+  // the first of them if they keep coming, with what the events named since the last call. An
+  // idle watcher (no call for `settle`) calls at once for events that each say a manifest file
+  // is complete: written and closed, or renamed into place. A change during on_change leads to
+  // one more call afterwards. `ex` must not run handlers concurrently (one thread, or a strand).
   FileWatcher(boost::asio::any_io_executor ex, std::vector<std::string> paths,
-              std::chrono::milliseconds settle, std::function<void()> on_change);
+              std::chrono::milliseconds settle, std::function<void(const Changes&)> on_change);
   ~FileWatcher();  // stop()
   FileWatcher(const FileWatcher&) = delete;
   FileWatcher& operator=(const FileWatcher&) = delete;

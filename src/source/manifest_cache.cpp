@@ -4,6 +4,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <string_view>
 #include <utility>
 
 #include "model/decode.h"
@@ -12,6 +15,8 @@
 namespace gatehouse::source {
 
 namespace {
+
+namespace fs = std::filesystem;
 
 std::int64_t to_ns(const struct timespec& ts) {
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
@@ -24,9 +29,71 @@ std::int64_t coarse_now_ns() {
   return to_ns(ts);
 }
 
+// How FileWatcher names a file (Changes::files): absolute and lexically normal.
+std::string watched_path_of(const std::string& file) {
+  std::error_code ec;
+  fs::path path = fs::absolute(file, ec);
+  if (ec) path = file;
+  return path.lexically_normal().string();
+}
+
+std::string key_of(const char* kind, const model::ObjectMeta& meta) {
+  return std::string(kind) + "/" + meta.namespace_ + "/" + meta.name;
+}
+
 template <class T>
 void append_copies(const std::vector<T>& from, std::vector<T>& to) {
   to.insert(to.end(), from.begin(), from.end());
+}
+
+using KeyView = std::pair<std::string_view, std::string_view>;  // namespace, name
+
+template <class T>
+KeyView key_view(const T& object) {
+  return {object.meta.namespace_, object.meta.name};
+}
+
+// Replaces, in `sorted` (one object per key, ordered by namespace/name as ObjectStore::snapshot
+// orders them), the objects `file` defined (`before`) by those it defines now (`after`, null when
+// the file is gone). False when that would not equal a full merge: a key defined twice, in this
+// file or also in another one. `sorted` may then be half-patched; the caller merges anew.
+template <class T>
+bool patch_kind(const char* kind, const std::string& file, const std::vector<T>& before,
+                const std::vector<T>* after, std::vector<T>& sorted,
+                const std::set<std::string>& duplicated) {
+  auto position = [&sorted](const T& object) {
+    return std::lower_bound(sorted.begin(), sorted.end(), key_view(object),
+                            [](const T& x, const KeyView& key) { return key_view(x) < key; });
+  };
+  auto holds = [&sorted](auto it, const T& object) {
+    return it != sorted.end() && key_view(*it) == key_view(object);
+  };
+  std::set<KeyView> now;
+  if (after) {
+    for (const T& object : *after) {
+      if (!now.insert(key_view(object)).second) return false;
+      if (duplicated.count(key_of(kind, object.meta))) return false;
+    }
+  }
+  for (const T& object : before) {
+    if (duplicated.count(key_of(kind, object.meta))) return false;
+    if (now.count(key_view(object))) continue;
+    auto it = position(object);
+    if (!holds(it, object) || it->meta.origin.file != file) return false;
+    sorted.erase(it);
+  }
+  if (after) {
+    for (const T& object : *after) {
+      auto it = position(object);
+      if (!holds(it, object)) {
+        sorted.insert(it, object);
+      } else {
+        if (it->meta.origin.file != file) return false;  // another file defines it too
+        *it = object;
+      }
+    }
+  }
+  return true;
 }
 
 }  // namespace
@@ -55,54 +122,146 @@ std::optional<ManifestCache::Stamp> ManifestCache::stamp_of(const std::string& f
   return stamp;
 }
 
-Reloaded ManifestCache::reload() {
-  Reloaded out;
-  model::Diagnostics& diagnostics = out.loaded.diagnostics;
-  const std::vector<std::string> files = expand_manifest_paths(paths_, diagnostics);
-  out.files = files.size();
+void ManifestCache::refresh(Entry& entry, std::optional<Stamp> stamp, std::int64_t now_ns,
+                            std::vector<Changed>& changed) {
+  changed.push_back(Changed{entry.file, std::move(entry.objects), &entry});
+  entry.objects = {};
+  entry.diagnostics.clear();
+  if (auto text = read_manifest_file(entry.file, entry.diagnostics))
+    model::decode_manifest(*text, entry.file, entry.objects, entry.diagnostics);
+  entry.racy = !stamp || stamp->mtime_ns >= now_ns || stamp->ctime_ns >= now_ns;
+  entry.stamp = std::move(stamp);
+}
 
-  std::unordered_map<std::string, Entry> next;
+bool ManifestCache::refresh_named(const Changes& changes, Reloaded& out,
+                                  std::vector<Changed>& changed) {
+  if (!merged_) return false;
+  std::vector<Entry*> check;
+  for (const std::string& path : changes.files) {
+    auto it = by_watched_path_.find(path);
+    if (it == by_watched_path_.end()) return false;  // a new file, or not one read: sweep
+    check.push_back(it->second);
+  }
+  for (auto& [file, entry] : entries_)
+    if (entry.racy) check.push_back(&entry);
+  std::sort(check.begin(), check.end());
+  check.erase(std::unique(check.begin(), check.end()), check.end());
+
+  // Sampled before stat and read: a later write gets a timestamp >= this one.
+  const std::int64_t now_ns = coarse_now_ns();
+  std::vector<std::optional<Stamp>> stamps;
+  for (Entry* entry : check) {
+    stamps.push_back(stamp_of(entry->file));
+    ++out.statted;
+    if (!stamps.back() || !entry->stamp) return false;  // gone or never seen: sweep
+  }
+  for (std::size_t i = 0; i < check.size(); ++i) {
+    Entry& entry = *check[i];
+    if (!entry.racy && *stamps[i] == *entry.stamp) continue;
+    refresh(entry, std::move(stamps[i]), now_ns, changed);
+    ++out.decoded;
+  }
+  return true;
+}
+
+void ManifestCache::sweep(Reloaded& out, std::vector<Changed>& changed) {
+  expand_diagnostics_.clear();
+  const std::vector<std::string> files = expand_manifest_paths(paths_, expand_diagnostics_);
+  std::unordered_map<std::string, Entry> next;  // nodes move over whole: Entry* stay valid
   next.reserve(files.size());
-  std::vector<const Entry*> order;  // one per expanded file, duplicates included
-  order.reserve(files.size());
+  order_.clear();
+  repeated_file_ = false;
   for (const std::string& file : files) {
     if (auto seen = next.find(file); seen != next.end()) {  // named twice: decoded once
-      order.push_back(&seen->second);
+      order_.push_back(&seen->second);
+      repeated_file_ = true;
       continue;
     }
-    auto node = entries_.extract(file);
-    Entry entry = node.empty() ? Entry{} : std::move(node.mapped());
-    // Sampled before stat and read: a later write gets a timestamp >= this one.
+    Entry* entry = nullptr;
+    if (auto node = entries_.extract(file); !node.empty()) {
+      entry = &next.insert(std::move(node)).position->second;
+    } else {
+      Entry fresh;
+      fresh.file = file;
+      fresh.watched_path = watched_path_of(file);
+      entry = &next.emplace(file, std::move(fresh)).first->second;
+    }
     const std::int64_t now_ns = coarse_now_ns();
     std::optional<Stamp> stamp = stamp_of(file);
-    if (!stamp || !entry.stamp || entry.racy || !(*stamp == *entry.stamp)) {
-      entry.objects = {};
-      entry.diagnostics.clear();
-      if (auto text = read_manifest_file(file, entry.diagnostics))
-        model::decode_manifest(*text, file, entry.objects, entry.diagnostics);
-      entry.racy = !stamp || stamp->mtime_ns >= now_ns || stamp->ctime_ns >= now_ns;
-      entry.stamp = std::move(stamp);
+    ++out.statted;
+    if (!stamp || !entry->stamp || entry->racy || !(*stamp == *entry->stamp)) {
+      refresh(*entry, std::move(stamp), now_ns, changed);
       ++out.decoded;
     }
-    auto [it, inserted] = next.emplace(file, std::move(entry));
-    order.push_back(&it->second);
+    order_.push_back(entry);
   }
-  entries_ = std::move(next);  // files no longer named are forgotten here
+  for (auto& [file, gone] : entries_)  // files no longer named
+    changed.push_back(Changed{file, std::move(gone.objects), nullptr});
+  entries_ = std::move(next);
+  by_watched_path_.clear();
+  for (auto& [file, entry] : entries_) by_watched_path_.emplace(entry.watched_path, &entry);
+}
 
-  // The same order load_manifests uses: every file's read/decode diagnostics in file order, then
-  // one put of all objects (each kind in file order), whose replacements add warnings.
-  model::Objects merged;
-  for (const Entry* entry : order) {
-    diagnostics.insert(diagnostics.end(), entry->diagnostics.begin(), entry->diagnostics.end());
-    append_copies(entry->objects.ingresses, merged.ingresses);
-    append_copies(entry->objects.ingress_classes, merged.ingress_classes);
-    append_copies(entry->objects.services, merged.services);
-    append_copies(entry->objects.endpoint_slices, merged.endpoint_slices);
-    append_copies(entry->objects.secrets, merged.secrets);
+bool ManifestCache::patch(const std::vector<Changed>& changed) {
+  if (repeated_file_) return false;
+  if (changed.empty()) return true;
+  if (merged_.use_count() > 1) merged_ = std::make_shared<model::Objects>(*merged_);
+  model::Objects& m = *merged_;
+  const std::set<std::string>& dup = duplicated_keys_;
+  for (const Changed& c : changed) {
+    const model::Objects* a = c.after ? &c.after->objects : nullptr;
+    const model::Objects& b = c.before;
+    if (!patch_kind("Ingress", c.file, b.ingresses, a ? &a->ingresses : nullptr, m.ingresses,
+                    dup) ||
+        !patch_kind("IngressClass", c.file, b.ingress_classes,
+                    a ? &a->ingress_classes : nullptr, m.ingress_classes, dup) ||
+        !patch_kind("Service", c.file, b.services, a ? &a->services : nullptr, m.services, dup) ||
+        !patch_kind("EndpointSlice", c.file, b.endpoint_slices,
+                    a ? &a->endpoint_slices : nullptr, m.endpoint_slices, dup) ||
+        !patch_kind("Secret", c.file, b.secrets, a ? &a->secrets : nullptr, m.secrets, dup))
+      return false;
+  }
+  return true;
+}
+
+// The same merge as load_manifests: one put of all objects (each kind in file order), whose
+// replacements add warnings.
+void ManifestCache::merge_all() {
+  model::Objects all;
+  for (const Entry* entry : order_) {
+    append_copies(entry->objects.ingresses, all.ingresses);
+    append_copies(entry->objects.ingress_classes, all.ingress_classes);
+    append_copies(entry->objects.services, all.services);
+    append_copies(entry->objects.endpoint_slices, all.endpoint_slices);
+    append_copies(entry->objects.secrets, all.secrets);
   }
   store::ObjectStore store;
-  store.put(std::move(merged), diagnostics);
-  out.loaded.objects = store.snapshot();
+  merge_diagnostics_.clear();
+  store.put(std::move(all), merge_diagnostics_);
+  merged_ = std::make_shared<model::Objects>(store.snapshot());
+  // Every replacement warning names a key defined more than once; changes to those merge anew.
+  duplicated_keys_.clear();
+  for (const model::Diagnostic& d : merge_diagnostics_)
+    duplicated_keys_.insert(d.kind + "/" + d.namespace_ + "/" + d.name);
+}
+
+Reloaded ManifestCache::reload(const Changes& changes) {
+  Reloaded out;
+  std::vector<Changed> changed;
+  if (changes.anything || !refresh_named(changes, out, changed)) sweep(out, changed);
+  out.files = order_.size();
+  if (!merged_ || !patch(changed)) {
+    merge_all();
+    out.merged = true;
+  }
+  // load_manifests' order: expansion problems, then each file's, then the merge's warnings.
+  out.diagnostics = expand_diagnostics_;
+  for (const Entry* entry : order_)
+    out.diagnostics.insert(out.diagnostics.end(), entry->diagnostics.begin(),
+                           entry->diagnostics.end());
+  out.diagnostics.insert(out.diagnostics.end(), merge_diagnostics_.begin(),
+                         merge_diagnostics_.end());
+  out.objects = merged_;
   return out;
 }
 

@@ -14,8 +14,10 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <set>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "source/manifest_cache.h"
 
@@ -37,9 +39,11 @@ class FileWatcherTest : public testing::TempDirTest {
   // Starts a watcher on `paths` counting callbacks; fails the test if start() reports an error.
   void watch(std::vector<std::string> paths, milliseconds settle = milliseconds(5),
              std::function<void()> also = {}) {
-    watcher_ =
-        std::make_unique<FileWatcher>(io_.get_executor(), std::move(paths), settle, [this, also] {
+    watcher_ = std::make_unique<FileWatcher>(
+        io_.get_executor(), std::move(paths), settle, [this, also](const Changes& changes) {
           ++calls_;
+          seen_.anything = seen_.anything || changes.anything;
+          seen_.files.insert(changes.files.begin(), changes.files.end());
           if (also) also();
         });
     std::string error = watcher_->start();
@@ -70,9 +74,13 @@ class FileWatcherTest : public testing::TempDirTest {
     return calls_ - before;
   }
 
+  // What the callbacks reported since the last take, merged.
+  Changes take_changes() { return std::exchange(seen_, Changes{false, {}}); }
+
   boost::asio::io_context io_;
   std::unique_ptr<FileWatcher> watcher_;
   int calls_ = 0;
+  Changes seen_{false, {}};
 };
 
 TEST_F(FileWatcherTest, WritingAWatchedFileCallsOnceAndOtherNamesAreIgnored) {
@@ -83,6 +91,37 @@ TEST_F(FileWatcherTest, WritingAWatchedFileCallsOnceAndOtherNamesAreIgnored) {
   EXPECT_EQ(calls_, 0);
   write("a.yaml", service_yaml("a", 81));
   EXPECT_EQ(wait_for_callbacks(), 1);
+}
+
+TEST_F(FileWatcherTest, CallbackNamesTheChangedFiles) {
+  write("conf/a.yaml", service_yaml("a"));
+  write("conf/b.yaml", service_yaml("b"));
+  watch({path("conf")});
+  write("conf/a.yaml", service_yaml("a", 81));
+  ASSERT_GE(wait_for_callbacks(), 1);
+  Changes changes = take_changes();
+  EXPECT_FALSE(changes.anything);
+  EXPECT_EQ(changes.files, std::set<std::string>{path("conf/a.yaml")});
+
+  // A hidden name is a ConfigMap-style swap: it may change every file, so the watcher says so.
+  write("conf/..data_tmp", "x");
+  ASSERT_GE(wait_for_callbacks(), 1);
+  EXPECT_TRUE(take_changes().anything);
+}
+
+TEST_F(FileWatcherTest, CompleteFileWhenIdleCallsAtOnceAndTheNextWaitsForTheSettle) {
+  write("conf/a.yaml", service_yaml("a"));
+  write("conf/b.yaml", service_yaml("b"));
+  watch({path("conf")}, milliseconds(400));
+  const auto start = std::chrono::steady_clock::now();
+  write("conf/a.yaml", service_yaml("a", 81));  // rewritten and closed: complete
+  ASSERT_TRUE(run_until([&] { return calls_ == 1; }, milliseconds(2000)));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(300));  // not the 400 ms
+
+  write("conf/b.yaml", service_yaml("b", 81));  // right after a call: settles
+  run_for(milliseconds(150));
+  EXPECT_EQ(calls_, 1);
+  ASSERT_TRUE(run_until([&] { return calls_ == 2; }, milliseconds(2000)));
 }
 
 TEST_F(FileWatcherTest, BurstOfWritesIsCoalesced) {
@@ -152,16 +191,16 @@ TEST_P(ConfigMapTest, SymlinkSwapIsSeenAndReloadReturnsTheNewContent) {
   fs::create_symlink("..data/foo.yaml", path("foo.yaml"));
   const std::vector<std::string> paths = {watch_file ? path("foo.yaml") : dir_};
   ManifestCache cache(paths);
-  ASSERT_EQ(cache.reload().loaded.objects.services.at(0).ports.at(0).port, 80);
+  ASSERT_EQ(cache.reload().objects->services.at(0).ports.at(0).port, 80);
   watch(paths);
 
   write("..2024_02/foo.yaml", service_yaml("foo", 81));
   fs::create_directory_symlink("..2024_02", path("..data_tmp"));
   fs::rename(path("..data_tmp"), path("..data"));
   ASSERT_TRUE(run_until([&] { return calls_ > 0; }));
-  Reloaded after = cache.reload();
-  ASSERT_EQ(after.loaded.objects.services.size(), 1u);
-  EXPECT_EQ(after.loaded.objects.services[0].ports.at(0).port, 81);
+  Reloaded after = cache.reload(take_changes());  // what serve does
+  ASSERT_EQ(after.objects->services.size(), 1u);
+  EXPECT_EQ(after.objects->services[0].ports.at(0).port, 81);
 
   fs::remove_all(path("..2024_01"));  // kubelet's clean-up
   run_for(milliseconds(100));
@@ -170,7 +209,7 @@ TEST_P(ConfigMapTest, SymlinkSwapIsSeenAndReloadReturnsTheNewContent) {
   fs::create_directory_symlink("..2024_03", path("..data_tmp"));
   fs::rename(path("..data_tmp"), path("..data"));
   ASSERT_TRUE(run_until([&] { return calls_ > before; }));
-  EXPECT_EQ(cache.reload().loaded.objects.services.at(0).ports.at(0).port, 82);
+  EXPECT_EQ(cache.reload(take_changes()).objects->services.at(0).ports.at(0).port, 82);
 }
 
 INSTANTIATE_TEST_SUITE_P(DirectoryOrFile, ConfigMapTest, ::testing::Bool());
@@ -230,7 +269,7 @@ TEST_F(FileWatcherTest, UnreadableDirectoryIsAnErrorFromStart) {
   if (::geteuid() == 0) GTEST_SKIP() << "root reads every directory";
   fs::create_directory(path("locked"));
   ::chmod(path("locked").c_str(), 0);
-  FileWatcher watcher(io_.get_executor(), {path("locked")}, milliseconds(5), [] {});
+  FileWatcher watcher(io_.get_executor(), {path("locked")}, milliseconds(5), [](const Changes&) {});
   std::string error = watcher.start();
   ::chmod(path("locked").c_str(), 0755);
   EXPECT_NE(error.find("locked"), std::string::npos) << error;

@@ -8,6 +8,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <initializer_list>
+#include <set>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -22,9 +24,8 @@ namespace fs = std::filesystem;
 using testing::service_yaml;
 
 // Everything a reload result says, as text: objects with their origins, then diagnostics.
-std::string summary(const Loaded& loaded) {
+std::string summary(const model::Objects& o, const model::Diagnostics& diagnostics) {
   std::string out;
-  const model::Objects& o = loaded.objects;
   for (const auto& x : o.ingresses)
     out += "Ingress " + x.meta.namespace_ + "/" + x.meta.name + " " + x.meta.origin.file + "#" +
            std::to_string(x.meta.origin.document) + " rules=" + std::to_string(x.rules.size()) +
@@ -40,9 +41,11 @@ std::string summary(const Loaded& loaded) {
   for (const auto& x : o.endpoint_slices)
     out += "EndpointSlice " + x.meta.namespace_ + "/" + x.meta.name + "\n";
   for (const auto& x : o.secrets) out += "Secret " + x.meta.namespace_ + "/" + x.meta.name + "\n";
-  for (const auto& d : loaded.diagnostics) out += "diag " + d.to_string() + "\n";
+  for (const auto& d : diagnostics) out += "diag " + d.to_string() + "\n";
   return out;
 }
+std::string summary(const Loaded& loaded) { return summary(loaded.objects, loaded.diagnostics); }
+std::string summary(const Reloaded& r) { return summary(*r.objects, r.diagnostics); }
 
 class ManifestCacheTest : public testing::TempDirTest {
  protected:
@@ -61,20 +64,20 @@ TEST_F(ManifestCacheTest, OnlyTheChangedFileIsDecodedAgain) {
   Reloaded first = cache.reload();
   EXPECT_EQ(first.files, 20u);
   EXPECT_EQ(first.decoded, 20u);
-  EXPECT_EQ(first.loaded.objects.services.size(), 20u);
+  EXPECT_EQ(first.objects->services.size(), 20u);
 
   Reloaded again = cache.reload();
   EXPECT_EQ(again.decoded, 0u);
-  EXPECT_EQ(summary(again.loaded), summary(first.loaded));
+  EXPECT_EQ(summary(again), summary(first));
 
   write("s107.yaml", service_yaml("s7", 8080));
   let_clock_tick();
   Reloaded changed = cache.reload();
   EXPECT_EQ(changed.decoded, 1u);
-  EXPECT_EQ(summary(changed.loaded), summary(load_manifests({dir_})));
-  EXPECT_NE(summary(changed.loaded).find("Service default/s7 " + path("s107.yaml") + "#0 8080"),
+  EXPECT_EQ(summary(changed), summary(load_manifests({dir_})));
+  EXPECT_NE(summary(changed).find("Service default/s7 " + path("s107.yaml") + "#0 8080"),
             std::string::npos)
-      << summary(changed.loaded);
+      << summary(changed);
 
   EXPECT_EQ(cache.reload().decoded, 0u);
 }
@@ -97,57 +100,57 @@ TEST_F(ManifestCacheTest, SameResultAsLoadManifestsIncludingWarningsAndErrors) {
   Reloaded first = cache.reload();
   EXPECT_EQ(first.files, 7u);
   EXPECT_EQ(first.decoded, 6u);  // conf/1.yaml is read once for both of its places
-  EXPECT_EQ(summary(first.loaded), summary(load_manifests(paths)));
-  EXPECT_TRUE(model::has_errors(first.loaded.diagnostics));
+  EXPECT_EQ(summary(first), summary(load_manifests(paths)));
+  EXPECT_TRUE(model::has_errors(first.diagnostics));
 
   write("conf/3.yaml", service_yaml("fixed"));
   write("missing.yaml", service_yaml("found"));
   let_clock_tick();
   Reloaded second = cache.reload();
   EXPECT_EQ(second.decoded, 2u);
-  EXPECT_EQ(summary(second.loaded), summary(load_manifests(paths)));
-  EXPECT_FALSE(model::has_errors(second.loaded.diagnostics)) << summary(second.loaded);
+  EXPECT_EQ(summary(second), summary(load_manifests(paths)));
+  EXPECT_FALSE(model::has_errors(second.diagnostics)) << summary(second);
 }
 
 TEST_F(ManifestCacheTest, DeletedFileObjectsDisappear) {
   write("a.yaml", service_yaml("a"));
   write("b.yaml", service_yaml("b"));
   ManifestCache cache({dir_});
-  ASSERT_EQ(cache.reload().loaded.objects.services.size(), 2u);
+  ASSERT_EQ(cache.reload().objects->services.size(), 2u);
   fs::remove(path("a.yaml"));
   Reloaded after = cache.reload();
   EXPECT_EQ(after.files, 1u);
-  ASSERT_EQ(after.loaded.objects.services.size(), 1u);
-  EXPECT_EQ(after.loaded.objects.services[0].meta.name, "b");
-  EXPECT_EQ(summary(after.loaded), summary(load_manifests({dir_})));
+  ASSERT_EQ(after.objects->services.size(), 1u);
+  EXPECT_EQ(after.objects->services[0].meta.name, "b");
+  EXPECT_EQ(summary(after), summary(load_manifests({dir_})));
 }
 
 TEST_F(ManifestCacheTest, MalformedFileYieldsItsDiagnosticsAndLosesItsObjects) {
   write("a.yaml", service_yaml("a"));
   write("b.yaml", service_yaml("b"));
   ManifestCache cache({dir_});
-  ASSERT_EQ(cache.reload().loaded.objects.services.size(), 2u);
+  ASSERT_EQ(cache.reload().objects->services.size(), 2u);
 
   write("a.yaml", "kind: [oops\n");
   Reloaded bad = cache.reload();
-  ASSERT_EQ(bad.loaded.diagnostics.size(), 1u) << summary(bad.loaded);
-  EXPECT_EQ(bad.loaded.diagnostics[0].origin.file, path("a.yaml"));
-  ASSERT_EQ(bad.loaded.objects.services.size(), 1u);
-  EXPECT_EQ(bad.loaded.objects.services[0].meta.name, "b");
+  ASSERT_EQ(bad.diagnostics.size(), 1u) << summary(bad);
+  EXPECT_EQ(bad.diagnostics[0].origin.file, path("a.yaml"));
+  ASSERT_EQ(bad.objects->services.size(), 1u);
+  EXPECT_EQ(bad.objects->services[0].meta.name, "b");
 
   write("a.yaml", service_yaml("a"));
   Reloaded good = cache.reload();
-  EXPECT_TRUE(good.loaded.diagnostics.empty()) << summary(good.loaded);
-  EXPECT_EQ(good.loaded.objects.services.size(), 2u);
+  EXPECT_TRUE(good.diagnostics.empty()) << summary(good);
+  EXPECT_EQ(good.objects->services.size(), 2u);
 }
 
 TEST_F(ManifestCacheTest, SameSizeRewriteWithinOneClockTickIsSeen) {
   // In place, same inode, same size, probably the same coarse mtime: only the racy rule sees it.
   write("a.yaml", service_yaml("a", 80));
   ManifestCache cache({path("a.yaml")});
-  ASSERT_EQ(cache.reload().loaded.objects.services.at(0).ports.at(0).port, 80);
+  ASSERT_EQ(cache.reload().objects->services.at(0).ports.at(0).port, 80);
   write("a.yaml", service_yaml("a", 81));
-  EXPECT_EQ(cache.reload().loaded.objects.services.at(0).ports.at(0).port, 81);
+  EXPECT_EQ(cache.reload().objects->services.at(0).ports.at(0).port, 81);
 }
 
 TEST_F(ManifestCacheTest, ConfigMapSwapReturnsTheNewContent) {
@@ -158,8 +161,8 @@ TEST_F(ManifestCacheTest, ConfigMapSwapReturnsTheNewContent) {
   let_clock_tick();
   ManifestCache by_dir({dir_});
   ManifestCache by_file({path("foo.yaml")});
-  ASSERT_EQ(by_dir.reload().loaded.objects.services.at(0).ports.at(0).port, 80);
-  ASSERT_EQ(by_file.reload().loaded.objects.services.at(0).ports.at(0).port, 80);
+  ASSERT_EQ(by_dir.reload().objects->services.at(0).ports.at(0).port, 80);
+  ASSERT_EQ(by_file.reload().objects->services.at(0).ports.at(0).port, 80);
   ASSERT_EQ(by_dir.reload().decoded, 0u);
 
   write("..2024_02/foo.yaml", service_yaml("foo", 81));
@@ -169,19 +172,140 @@ TEST_F(ManifestCacheTest, ConfigMapSwapReturnsTheNewContent) {
 
   Reloaded dir_result = by_dir.reload();
   EXPECT_EQ(dir_result.decoded, 1u);
-  EXPECT_EQ(dir_result.loaded.objects.services.at(0).ports.at(0).port, 81);
-  EXPECT_EQ(by_file.reload().loaded.objects.services.at(0).ports.at(0).port, 81);
+  EXPECT_EQ(dir_result.objects->services.at(0).ports.at(0).port, 81);
+  EXPECT_EQ(by_file.reload().objects->services.at(0).ports.at(0).port, 81);
 }
 
 TEST_F(ManifestCacheTest, UnreadableThenMissingFileIsReportedEachTime) {
   write("a.yaml", service_yaml("a"));
   ManifestCache cache({path("a.yaml"), path("gone.yaml")});
   Reloaded first = cache.reload();
-  EXPECT_EQ(summary(first.loaded), summary(load_manifests({path("a.yaml"), path("gone.yaml")})));
-  ASSERT_EQ(first.loaded.diagnostics.size(), 1u);
+  EXPECT_EQ(summary(first), summary(load_manifests({path("a.yaml"), path("gone.yaml")})));
+  ASSERT_EQ(first.diagnostics.size(), 1u);
   Reloaded second = cache.reload();
-  ASSERT_EQ(second.loaded.diagnostics.size(), 1u);  // not cached away
-  EXPECT_EQ(second.loaded.diagnostics[0].origin.file, path("gone.yaml"));
+  ASSERT_EQ(second.diagnostics.size(), 1u);  // not cached away
+  EXPECT_EQ(second.diagnostics[0].origin.file, path("gone.yaml"));
+}
+
+// What FileWatcher reports after writing `names`.
+Changes named(std::initializer_list<std::string> paths) {
+  return Changes{false, std::set<std::string>(paths)};
+}
+
+TEST_F(ManifestCacheTest, NamedChangeStatsOnlyThatFileAndPatchesTheResult) {
+  for (int i = 0; i < 20; ++i)
+    write("s" + std::to_string(100 + i) + ".yaml", service_yaml("s" + std::to_string(i)));
+  let_clock_tick();
+  ManifestCache cache({dir_});
+  Reloaded first = cache.reload();
+  EXPECT_TRUE(first.merged);
+
+  write("s107.yaml", service_yaml("s7", 8080) + "---\n" + service_yaml("s7b"));  // one added
+  let_clock_tick();
+  Reloaded changed = cache.reload(named({path("s107.yaml")}));
+  EXPECT_EQ(changed.statted, 1u);
+  EXPECT_EQ(changed.decoded, 1u);
+  EXPECT_FALSE(changed.merged);
+  EXPECT_EQ(summary(changed), summary(load_manifests({dir_})));
+  // Copy on write: the earlier result is what it was.
+  EXPECT_EQ(first.objects->services.size(), 20u);
+  EXPECT_EQ(changed.objects->services.size(), 21u);
+
+  write("s107.yaml", service_yaml("s7b"));  // s7 removed
+  let_clock_tick();
+  Reloaded removed = cache.reload(named({path("s107.yaml")}));
+  EXPECT_FALSE(removed.merged);
+  EXPECT_EQ(summary(removed), summary(load_manifests({dir_})));
+}
+
+TEST_F(ManifestCacheTest, NamedNewOrGoneFileFallsBackToTheSweep) {
+  write("a.yaml", service_yaml("a"));
+  ManifestCache cache({dir_});
+  cache.reload();
+  write("b.yaml", service_yaml("b"));
+  Reloaded added = cache.reload(named({path("b.yaml")}));
+  EXPECT_EQ(added.files, 2u);
+  EXPECT_EQ(summary(added), summary(load_manifests({dir_})));
+  fs::remove(path("a.yaml"));
+  Reloaded gone = cache.reload(named({path("a.yaml")}));
+  EXPECT_EQ(gone.files, 1u);
+  EXPECT_EQ(summary(gone), summary(load_manifests({dir_})));
+}
+
+TEST_F(ManifestCacheTest, ChangesInvolvingADuplicateMergeEverythingAgain) {
+  write("1.yaml", service_yaml("web", 80));
+  write("2.yaml", service_yaml("web", 81));  // replaces 1.yaml's, with a warning
+  write("3.yaml", service_yaml("other"));
+  let_clock_tick();
+  ManifestCache cache({dir_});
+  ASSERT_EQ(cache.reload().diagnostics.size(), 1u);
+
+  write("1.yaml", service_yaml("web", 82));  // the losing copy changes: still a duplicate
+  let_clock_tick();
+  Reloaded r = cache.reload(named({path("1.yaml")}));
+  EXPECT_TRUE(r.merged);
+  EXPECT_EQ(summary(r), summary(load_manifests({dir_})));
+
+  write("2.yaml", service_yaml("solo"));  // the duplicate is gone: 1.yaml's web wins again
+  let_clock_tick();
+  r = cache.reload(named({path("2.yaml")}));
+  EXPECT_TRUE(r.merged);
+  EXPECT_EQ(summary(r), summary(load_manifests({dir_})));
+  EXPECT_EQ(r.objects->services.at(2).ports.at(0).port, 82) << summary(r);
+
+  write("3.yaml", service_yaml("solo"));  // a new duplicate made by the change
+  let_clock_tick();
+  r = cache.reload(named({path("3.yaml")}));
+  EXPECT_TRUE(r.merged);
+  EXPECT_EQ(summary(r), summary(load_manifests({dir_})));
+  EXPECT_EQ(r.diagnostics.size(), 1u) << summary(r);
+}
+
+TEST_F(ManifestCacheTest, ObjectMovedBetweenFilesInOneChange) {
+  write("a.yaml", service_yaml("moving") + "---\n" + service_yaml("a"));
+  write("b.yaml", service_yaml("b"));
+  let_clock_tick();
+  ManifestCache cache({dir_});
+  cache.reload();
+  write("a.yaml", service_yaml("a"));
+  write("b.yaml", service_yaml("b") + "---\n" + service_yaml("moving", 90));
+  let_clock_tick();
+  Reloaded r = cache.reload(named({path("a.yaml"), path("b.yaml")}));
+  EXPECT_EQ(summary(r), summary(load_manifests({dir_})));
+}
+
+TEST_F(ManifestCacheTest, RandomEditsThroughNamedChangesEqualAFullLoad) {
+  // Files of a few Services each, edited at random (names overlap across files now and then,
+  // files appear and go), always reloaded with the names of the touched files.
+  unsigned seed = 12345;
+  auto next = [&seed](unsigned n) {
+    seed = seed * 1103515245u + 12345u;
+    return (seed >> 16) % n;
+  };
+  ManifestCache cache({dir_});
+  cache.reload();
+  int patched = 0;
+  for (int round = 0; round < 60; ++round) {
+    std::set<std::string> touched;
+    for (int edits = 1 + static_cast<int>(next(3)); edits > 0; --edits) {
+      const std::string file = "f" + std::to_string(next(6)) + ".yaml";
+      touched.insert(path(file));
+      if (next(5) == 0) {
+        fs::remove(path(file));
+        continue;
+      }
+      std::string text;
+      for (int k = static_cast<int>(next(3)); k >= 0; --k) {
+        if (!text.empty()) text += "---\n";
+        text += service_yaml("s" + std::to_string(next(40)), 80 + static_cast<int>(next(5)));
+      }
+      write(file, text);
+    }
+    Reloaded r = cache.reload(Changes{false, touched});
+    ASSERT_EQ(summary(r), summary(load_manifests({dir_}))) << "round " << round;
+    if (!r.merged) ++patched;
+  }
+  EXPECT_GT(patched, 10);  // the patch path, not only the full merge, was exercised
 }
 
 }  // namespace
