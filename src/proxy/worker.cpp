@@ -1,6 +1,9 @@
 #include "proxy/worker.h"
 
 #include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -141,24 +144,67 @@ std::uint64_t Worker::next_random() {
   return random_state_ * 0x2545F4914F6CDD1Dull;
 }
 
+namespace {
+
+// A connection accept4() made non-blocking and close-on-exec, handed to Asio without the two
+// syscalls Asio adds to a descriptor it did not create: ioctl(FIONBIO) before the first
+// operation, and EPOLL_CTL_DEL before close (the kernel drops a closed descriptor from epoll by
+// itself, and this one is never duplicated). Sets the flags of Asio's reactive socket state
+// (Boost.Asio's detail::socket_ops) that say so; only registering with epoll remains.
+class AcceptedSocket : public tcp::socket {
+ public:
+  AcceptedSocket(asio::io_context& io, const tcp& protocol, int fd,
+                 boost::system::error_code& ec)
+      : tcp::socket(io) {
+    assign(protocol, fd, ec);
+    if (ec) return;
+    auto& state = impl_.get_implementation().state_;
+    state |= asio::detail::socket_ops::internal_non_blocking;
+    state &= ~asio::detail::socket_ops::possible_dup;
+  }
+};
+
+constexpr int kAcceptBatch = 64;  // connections taken per wake-up, so a flood cannot starve others
+
+}  // namespace
+
 asio::awaitable<void> Worker::accept_loop(tcp::acceptor& acceptor) {
   boost::system::error_code local_ec;
   const auto local_port = acceptor.local_endpoint(local_ec).port();
+  const tcp protocol = acceptor.local_endpoint(local_ec).protocol();
+  acceptor.non_blocking(true, local_ec);  // accept4 below must not block when the queue is empty
   for (;;) {
-    // The peer address comes with accept(), so the session needs no getpeername().
-    tcp::endpoint peer;
-    auto [ec, socket] = co_await acceptor.async_accept(peer, asio::as_tuple(asio::use_awaitable));
-    if (ec) {
-      if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-      // EMFILE and friends: wait a little rather than spin.
-      asio::steady_timer pause(io_, std::chrono::milliseconds(50));
-      co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
-      continue;
+    auto [ec] = co_await acceptor.async_wait(tcp::acceptor::wait_read,
+                                             asio::as_tuple(asio::use_awaitable));
+    if (ec || !acceptor.is_open()) co_return;
+    bool pause = false;
+    for (int taken = 0; taken < kAcceptBatch && !draining_; ++taken) {
+      // The peer address comes with accept4(), so the session needs no getpeername().
+      tcp::endpoint peer;
+      socklen_t length = static_cast<socklen_t>(peer.capacity());
+      const int fd = ::accept4(acceptor.native_handle(), peer.data(), &length,
+                               SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0) {
+        const int err = errno;
+        if (err == EINTR || err == ECONNABORTED) continue;
+        pause = err != EAGAIN && err != EWOULDBLOCK;  // EMFILE and friends
+        break;
+      }
+      peer.resize(length);
+      AcceptedSocket socket(io_, protocol, fd, ec);
+      if (ec) {
+        ::close(fd);
+        continue;
+      }
+      ++stats_.connections;
+      auto session = std::make_shared<Session>(*this, std::move(socket), peer, local_port);
+      asio::co_spawn(io_, Session::start(std::move(session)), asio::detached);
     }
     if (draining_) co_return;
-    ++stats_.connections;
-    auto session = std::make_shared<Session>(*this, std::move(socket), peer, local_port);
-    asio::co_spawn(io_, Session::start(std::move(session)), asio::detached);
+    if (pause) {  // wait a little rather than spin on a full descriptor table
+      asio::steady_timer timer(io_, std::chrono::milliseconds(50));
+      co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
   }
 }
 
