@@ -250,17 +250,18 @@ class Compiler {
         route.ingress = ref;
         route.rule_index = static_cast<std::uint32_t>(i);
         route.path_index = static_cast<std::uint32_t>(j);
-        std::uint32_t shadowed_by = builder_.add_route(route);
+        std::uint32_t shadowed_by = builder_.add_route(std::move(route));
+        const Route& added = builder_.table().routes().back();
         if (shadowed_by != kNone) {
           const Route& winner = builder_.table().routes()[shadowed_by];
           warn(ingress, field_of_path(i, j),
                "host " + (rule.host.empty() ? std::string("(any)") : rule.host) + " path " +
-                   route.path + " is already defined by " + winner.name() + " of Ingress " +
+                   added.path + " is already defined by " + winner.name() + " of Ingress " +
                    winner.ingress.namespace_ + "/" + winner.ingress.name +
                    " (older, or first by namespace/name); this path is ignored");
         } else {
-          if (builder_.table().clusters()[route.cluster].status != ClusterStatus::kReady)
-            report_cluster(ingress, route.cluster, field_of_path(i, j) + ".backend");
+          if (builder_.table().clusters()[added.cluster].status != ClusterStatus::kReady)
+            report_cluster(ingress, added.cluster, field_of_path(i, j) + ".backend");
         }
       }
     }

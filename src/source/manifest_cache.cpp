@@ -122,15 +122,27 @@ std::optional<ManifestCache::Stamp> ManifestCache::stamp_of(const std::string& f
   return stamp;
 }
 
-void ManifestCache::refresh(Entry& entry, std::optional<Stamp> stamp, std::int64_t now_ns,
+bool ManifestCache::refresh(Entry& entry, std::optional<Stamp> stamp, std::int64_t now_ns,
                             std::vector<Changed>& changed) {
+  const bool racy = !stamp || stamp->mtime_ns >= now_ns || stamp->ctime_ns >= now_ns;
+  model::Diagnostics diagnostics;
+  std::optional<std::string> text = read_manifest_file(entry.file, diagnostics);
+  if (text && entry.racy_text && *text == *entry.racy_text) {
+    // Read again only because its stamp could not be trusted, and unchanged: nothing to decode.
+    entry.racy = racy;
+    entry.stamp = std::move(stamp);
+    if (!racy) entry.racy_text.reset();
+    return false;
+  }
   changed.push_back(Changed{entry.file, std::move(entry.objects), &entry});
   entry.objects = {};
-  entry.diagnostics.clear();
-  if (auto text = read_manifest_file(entry.file, entry.diagnostics))
-    model::decode_manifest(*text, entry.file, entry.objects, entry.diagnostics);
-  entry.racy = !stamp || stamp->mtime_ns >= now_ns || stamp->ctime_ns >= now_ns;
+  entry.diagnostics = std::move(diagnostics);
+  if (text) model::decode_manifest(*text, entry.file, entry.objects, entry.diagnostics);
+  entry.racy = racy;
   entry.stamp = std::move(stamp);
+  entry.racy_text.reset();
+  if (racy && text) entry.racy_text = std::move(text);
+  return true;
 }
 
 bool ManifestCache::refresh_named(const Changes& changes, Reloaded& out,
@@ -158,8 +170,7 @@ bool ManifestCache::refresh_named(const Changes& changes, Reloaded& out,
   for (std::size_t i = 0; i < check.size(); ++i) {
     Entry& entry = *check[i];
     if (!entry.racy && *stamps[i] == *entry.stamp) continue;
-    refresh(entry, std::move(stamps[i]), now_ns, changed);
-    ++out.decoded;
+    if (refresh(entry, std::move(stamps[i]), now_ns, changed)) ++out.decoded;
   }
   return true;
 }
@@ -190,8 +201,7 @@ void ManifestCache::sweep(Reloaded& out, std::vector<Changed>& changed) {
     std::optional<Stamp> stamp = stamp_of(file);
     ++out.statted;
     if (!stamp || !entry->stamp || entry->racy || !(*stamp == *entry->stamp)) {
-      refresh(*entry, std::move(stamp), now_ns, changed);
-      ++out.decoded;
+      if (refresh(*entry, std::move(stamp), now_ns, changed)) ++out.decoded;
     }
     order_.push_back(entry);
   }

@@ -27,7 +27,7 @@ struct Reloaded {
   std::shared_ptr<const model::Objects> objects;
   model::Diagnostics diagnostics;
   std::size_t files = 0;    // manifest files the paths expanded to (a repeated file counts twice)
-  std::size_t decoded = 0;  // of those, how many were read and decoded again this time
+  std::size_t decoded = 0;  // of those, how many were decoded again this time
   std::size_t statted = 0;  // how many were stat'ed to find that out
   bool merged = false;      // every file's objects were merged anew (not patched by the change)
 };
@@ -77,6 +77,8 @@ class ManifestCache {
     std::string watched_path;        // absolute and lexically normal, as Changes names it
     std::optional<Stamp> stamp;      // nullopt: could not stat; always read again
     bool racy = true;                // timestamp not older than the read: read again next time
+    std::optional<std::string> racy_text;  // what was read, kept while racy: an unchanged
+                                           // re-read then costs a comparison, not a decode
     model::Objects objects;          // as decoded from this file, before de-duplication
     model::Diagnostics diagnostics;  // read and decode problems of this file
   };
@@ -88,8 +90,9 @@ class ManifestCache {
   };
 
   static std::optional<Stamp> stamp_of(const std::string& file);
-  // Reads and decodes `entry`'s file again, recording its old objects in `changed`.
-  static void refresh(Entry& entry, std::optional<Stamp> stamp, std::int64_t now_ns,
+  // Reads `entry`'s file again and, unless it is the racy text read last time, decodes it and
+  // records its old objects in `changed`. Returns whether it decoded.
+  static bool refresh(Entry& entry, std::optional<Stamp> stamp, std::int64_t now_ns,
                       std::vector<Changed>& changed);
   // Re-checks only the named files; false (having changed nothing) when it cannot.
   bool refresh_named(const Changes& changes, Reloaded& out, std::vector<Changed>& changed);

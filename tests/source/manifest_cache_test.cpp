@@ -153,6 +153,25 @@ TEST_F(ManifestCacheTest, SameSizeRewriteWithinOneClockTickIsSeen) {
   EXPECT_EQ(cache.reload().objects->services.at(0).ports.at(0).port, 81);
 }
 
+TEST_F(ManifestCacheTest, RacyFileReadAgainUnchangedIsNotDecodedAgain) {
+  write("a.yaml", service_yaml("a", 80));
+  write("b.yaml", service_yaml("b", 80));
+  // Stamped in the future: not older than any read, so racy on every reload.
+  const auto future = fs::file_time_type::clock::now() + std::chrono::seconds(60);
+  fs::last_write_time(path("a.yaml"), future);
+  fs::last_write_time(path("b.yaml"), future);
+  ManifestCache cache({dir_});
+  ASSERT_EQ(cache.reload().decoded, 2u);
+  Reloaded again = cache.reload(Changes{false, {}});
+  EXPECT_EQ(again.statted, 2u);  // both racy: read again...
+  EXPECT_EQ(again.decoded, 0u);  // ...but unchanged, so not decoded
+  write("a.yaml", service_yaml("a", 81));  // same size: only the content differs
+  fs::last_write_time(path("a.yaml"), future);
+  Reloaded changed = cache.reload(Changes{false, {}});
+  EXPECT_EQ(changed.decoded, 1u);
+  EXPECT_EQ(summary(changed), summary(load_manifests({dir_})));
+}
+
 TEST_F(ManifestCacheTest, ConfigMapSwapReturnsTheNewContent) {
   // kubelet's layout; the new content has the same size, and the visible link never changes.
   write("..2024_01/foo.yaml", service_yaml("foo", 80));
