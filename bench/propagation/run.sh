@@ -36,8 +36,7 @@ GATEHOUSE=${GATEHOUSE:-build/src/app/gatehouse}
 KEEP_WORK=${KEEP_WORK:-0}
 PER_FILE=10 # paths per Ingress file, as gen.sh writes them
 
-log() { printf '%s\n' "$*" >&2; }
-die() { log "run.sh: error: $*"; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive integer"
 [[ $WORKERS =~ ^[1-9][0-9]*$ ]] || die "WORKERS must be a positive integer"
@@ -48,28 +47,6 @@ for n in $PATHS; do [[ $n =~ ^[1-9][0-9]*$ ]] || die "PATHS: '$n' is not a posit
 
 # ---------------------------------------------------------------- processes and cleanup
 WORK=$(mktemp -d /tmp/gatehouse-bench-propagation.XXXXXX)
-declare -A started=() # pid -> name: every process this script started and has not stopped
-
-alive() { # pid: running and not a zombie
-  local st
-  st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-  st=${st##*) }
-  [ "${st%% *}" != Z ]
-}
-
-stop_pid() { # pid: SIGTERM, up to 10 s, then SIGKILL
-  local pid=$1 i
-  if alive "$pid"; then
-    kill "$pid" 2>/dev/null || true
-    for ((i = 0; i < 100; i++)); do alive "$pid" || break; sleep 0.1; done
-    if alive "$pid"; then
-      log "run.sh: ${started[$pid]:-pid $pid} ignored SIGTERM for 10 s, sending SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  fi
-  wait "$pid" 2>/dev/null || true
-  unset "started[$pid]"
-}
 
 cleanup() {
   local rc=$? pid

@@ -50,8 +50,7 @@ ROUTES=("foo.org /a foo-a" "foo.org /b foo-b" "bar.org /a bar-a" "bar.org /b bar
 
 command_line="REPEAT=$REPEAT DURATION=$DURATION WARMUP=$WARMUP BACKEND=$BACKEND WORKERS=\"$WORKERS\" SCENARIOS=\"$SCENARIOS\" PROXIES=\"$PROXIES\" CONNECTIONS=$CONNECTIONS bench/proxy/run.sh"
 
-log() { printf '%s\n' "$*" >&2; }
-die() { log "run.sh: error: $*"; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 # ---------------------------------------------------------------- argument checks
 to_secs() { # wrk duration (10, 10s, 2m, 1h) -> seconds
@@ -127,7 +126,6 @@ fi
 # ---------------------------------------------------------------- processes and cleanup
 WORK=$(mktemp -d /tmp/gatehouse-bench-proxy.XXXXXX)
 chmod 755 "$WORK" # nginx workers run as an unprivileged user when started as root
-declare -A started=() # pid -> name, every process this script started and has not stopped
 
 LAST_PID=
 start_bg() { # name cpu command...: start pinned in the background, log to $WORK/name.log
@@ -136,27 +134,6 @@ start_bg() { # name cpu command...: start pinned in the background, log to $WORK
   taskset -c "$cpu" "$@" >"$WORK/$name.log" 2>&1 &
   LAST_PID=$!
   started[$LAST_PID]=$name
-}
-
-alive() { # pid: running and not a zombie
-  local st
-  st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-  st=${st##*) }
-  [ "${st%% *}" != Z ]
-}
-
-stop_pid() { # pid: SIGTERM, wait up to 10 s, then SIGKILL
-  local pid=$1 i
-  if alive "$pid"; then
-    kill "$pid" 2>/dev/null || true
-    for ((i = 0; i < 100; i++)); do alive "$pid" || break; sleep 0.1; done
-    if alive "$pid"; then
-      log "run.sh: ${started[$pid]:-pid $pid} ignored SIGTERM for 10 s, sending SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  fi
-  wait "$pid" 2>/dev/null || true
-  unset "started[$pid]"
 }
 
 cleanup() {

@@ -14,20 +14,10 @@ gib=1073741824
 peak_limit_kib=$((64 * 1024))   # VmHWM of the proxy over the whole test (~8 MiB idle)
 growth_limit_kib=$((32 * 1024)) # VmRSS after all transfers minus VmRSS before them
 
-ports=()
-for name in foo-a foo-b bar-a bar-b; do
-  port=$(free_port)
-  ports+=($port)
-  start "$gatehouse" echo --listen 127.0.0.1:$port --name $name 2>/dev/null
-done
+start_foobar_pods
 mkdir "$workdir/manifests"
 foobar_manifest "${ports[@]}" > "$workdir/manifests/foobar.yaml"
-proxy=$(free_port)
-start "$gatehouse" serve -m "$workdir/manifests" --listen 127.0.0.1:$proxy --workers 2 \
-  2>"$workdir/serve.log"
-serve_pid=$last_pid
-for p in "${ports[@]}" $proxy; do wait_port $p; done
-url=http://127.0.0.1:$proxy
+start_serve
 
 status_kib() {  # status_kib FIELD: VmRSS or VmHWM of the serve process, in KiB
   awk -v f="$1:" '$1 == f { print $2 }' /proc/$serve_pid/status

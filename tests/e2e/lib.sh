@@ -45,3 +45,25 @@ finish() {
 foobar_manifest() {
   sed -e "s/18080/$1/g; s/18181/$2/g; s/19090/$3/g; s/19191/$4/g" "$source_dir/examples/foobar.yaml"
 }
+# start_foobar_pods [LOG]: the four echo pods of the foobar table (foo-a foo-b bar-a bar-b) on free
+# ports, in $ports in that order, their stderr appended to LOG (default: discarded).
+start_foobar_pods() {
+  local log=${1:-/dev/null} name
+  ports=()
+  for name in foo-a foo-b bar-a bar-b; do
+    ports+=($(free_port))
+    start "$gatehouse" echo --listen 127.0.0.1:${ports[-1]} --name $name 2>>"$log"
+  done
+}
+# start_serve [ARG...]: gatehouse serve on $workdir/manifests, two workers, a free port in $proxy
+# (and $url), its PID in $serve_pid, its log in $workdir/serve.log; waits until the pods and the
+# proxy listen (prints the logs and exits when they do not).
+start_serve() {
+  local p
+  proxy=$(free_port)
+  url=http://127.0.0.1:$proxy
+  start "$gatehouse" serve -m "$workdir/manifests" --listen 127.0.0.1:$proxy --workers 2 "$@" \
+    2>"$workdir/serve.log"
+  serve_pid=$last_pid
+  for p in "${ports[@]}" $proxy; do wait_port $p || { cat "$workdir"/*.log; exit 1; }; done
+}

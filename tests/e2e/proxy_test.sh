@@ -8,21 +8,11 @@ source_dir=$2
 source "$source_dir/tests/e2e/lib.sh"
 workdir=$(mktemp -d /tmp/gatehouse-e2e.XXXXXX)
 
-ports=()
-for name in foo-a foo-b bar-a bar-b; do
-  port=$(free_port)
-  ports+=($port)
-  start "$gatehouse" echo --listen 127.0.0.1:$port --name $name 2>/dev/null
-done
+start_foobar_pods
 mkdir "$workdir/manifests"
 foobar_manifest "${ports[@]}" > "$workdir/manifests/foobar.yaml"
-proxy=$(free_port)
 admin=$(free_port)
-start "$gatehouse" serve -m "$workdir/manifests" --listen 127.0.0.1:$proxy --workers 2 \
-  --admin-listen 127.0.0.1:$admin --header-timeout-ms 1000 2>"$workdir/serve.log"
-serve_pid=$last_pid
-for p in "${ports[@]}" $proxy; do wait_port $p; done
-url=http://127.0.0.1:$proxy
+start_serve --admin-listen 127.0.0.1:$admin --header-timeout-ms 1000
 c() { timeout 10 curl -s "$@"; }
 
 # The talk's table, request by request: each reaches the pod its rule names, and only that one.

@@ -15,12 +15,7 @@ workdir=$(mktemp -d /tmp/gatehouse-e2e.XXXXXX)
 writes=200
 urls_per_curl=200
 
-ports=()
-for name in foo-a foo-b bar-a bar-b; do
-  port=$(free_port)
-  ports+=($port)
-  start "$gatehouse" echo --listen 127.0.0.1:$port --name $name 2>>"$workdir/echo.log"
-done
+start_foobar_pods "$workdir/echo.log"
 mkdir "$workdir/manifests"
 foobar_manifest "${ports[@]}" > "$workdir/version-a.yaml"
 # Version B: rule r1 (foo.org /a) names Service foo-b instead of foo-a; the rest is identical.
@@ -30,12 +25,7 @@ check "the two versions differ in exactly the backend of foo.org /a" \
   "< name: foo-a > name: foo-b < number: 8080 > number: 8181 " \
   "$(diff "$workdir/version-a.yaml" "$workdir/version-b.yaml" | grep '^[<>]' | tr -s ' ' | tr '\n' ' ')"
 cp "$workdir/version-a.yaml" "$workdir/manifests/foobar.yaml"
-proxy=$(free_port)
-start "$gatehouse" serve -m "$workdir/manifests" --listen 127.0.0.1:$proxy --workers 2 \
-  2>"$workdir/serve.log"
-serve_pid=$last_pid
-for p in "${ports[@]}" $proxy; do wait_port $p || { cat "$workdir"/*.log; exit 1; }; done
-url=http://127.0.0.1:$proxy
+start_serve
 check "before: foo.org /a reaches foo-a" "name=foo-a" \
   "$(timeout 10 curl -s -H 'Host: foo.org' $url/a | head -1)"
 

@@ -10,20 +10,10 @@ source_dir=$2
 source "$source_dir/tests/e2e/lib.sh"
 workdir=$(mktemp -d /tmp/gatehouse-e2e.XXXXXX)
 
-ports=()
-for name in foo-a foo-b bar-a bar-b; do
-  port=$(free_port)
-  ports+=($port)
-  start "$gatehouse" echo --listen 127.0.0.1:$port --name $name 2>>"$workdir/echo.log"
-done
+start_foobar_pods "$workdir/echo.log"
 mkdir "$workdir/manifests"
 foobar_manifest "${ports[@]}" > "$workdir/manifests/foobar.yaml"
-proxy=$(free_port)
-start "$gatehouse" serve -m "$workdir/manifests" --listen 127.0.0.1:$proxy --workers 2 \
-  --drain-timeout-ms 2000 2>"$workdir/serve.log"
-serve_pid=$last_pid
-for p in "${ports[@]}" $proxy; do wait_port $p || { cat "$workdir"/*.log; exit 1; }; done
-url=http://127.0.0.1:$proxy
+start_serve --drain-timeout-ms 2000
 c() { timeout 10 curl -s "$@"; }
 fds() { ls /proc/$serve_pid/fd | wc -l; }
 
