@@ -74,10 +74,14 @@ start_bg() { # name command...: start in the background, output to $WORK/name.lo
 
 port_busy() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
 
+# Below the kernel's ephemeral range: a client's closed connection keeps its port in TIME-WAIT,
+# where a listener cannot bind it even with SO_REUSEADDR.
+ephemeral_low=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+[[ ${ephemeral_low:-} =~ ^[0-9]+$ && $ephemeral_low -gt 12000 ]] || ephemeral_low=32768
 pick_port() { # -> a port nothing listens on now (and not in $*)
   local p i
   for ((i = 0; i < 200; i++)); do
-    p=$((20000 + SRANDOM % 40000))
+    p=$((10000 + SRANDOM % (ephemeral_low - 10000)))
     [[ " $* " == *" $p "* ]] && continue
     port_busy "$p" || { echo "$p"; return 0; }
   done

@@ -9,10 +9,15 @@ check() {  # check WHAT EXPECTED ACTUAL
 contains() {  # contains WHAT NEEDLE HAYSTACK
   if grep -qF -- "$2" <<<"$3"; then echo "ok: $1"; else fail "$1: no [$2] in:"$'\n'"$3"; fi
 }
+# Ports are taken below the kernel's ephemeral range: a client connection's port lingers in
+# TIME-WAIT after it closes, and a server cannot bind it then (EADDRINUSE, even with
+# SO_REUSEADDR), so a port from that range that looks free may still fail to bind.
+ephemeral_low=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+[[ ${ephemeral_low:-} =~ ^[0-9]+$ && $ephemeral_low -gt 12000 ]] || ephemeral_low=32768
 free_port() {  # a TCP port on 127.0.0.1 nobody listens on
   local port
   for _ in $(seq 50); do
-    port=$((20000 + RANDOM % 40000))
+    port=$((10000 + RANDOM % (ephemeral_low - 10000)))
     if ! (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then echo $port; return; fi
   done
   return 1
