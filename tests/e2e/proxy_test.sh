@@ -106,15 +106,26 @@ check "pod dies mid-response: curl sees a transfer error, not a hang" "18" "$?"
 kill "${started_pids[3]}"; wait "${started_pids[3]}" 2>/dev/null
 check "dead pod: 502" "502" "$(c -o /dev/null -w '%{http_code}' -H 'Host: bar.org' $url/b)"
 # The pod comes back on the same address: pooled connections to its old process are stale; a
-# request without a body is sent again on a new connection rather than failing.
+# request without a body is sent again on a new connection rather than failing. A one-worker
+# serve, so that the second request surely meets the connection the first one left in the pool.
 start "$gatehouse" echo --listen 127.0.0.1:${ports[3]} --name bar-b 2>/dev/null
+pod_pid=$last_pid
 wait_port ${ports[3]}
 check "pod back: 200" "name=bar-b" "$(c -H 'Host: bar.org' $url/b | head -1)"
-kill $last_pid; wait $last_pid 2>/dev/null
+single=$(free_port)
+start "$gatehouse" serve -m "$workdir/manifests" --listen 127.0.0.1:$single --workers 1 \
+  2>"$workdir/serve-single.log"
+single_pid=$last_pid
+wait_port $single
+check "one worker: pooled after a first request" "name=bar-b" \
+  "$(c -H 'Host: bar.org' http://127.0.0.1:$single/b | head -1)"
+kill $pod_pid; wait $pod_pid 2>/dev/null
 start "$gatehouse" echo --listen 127.0.0.1:${ports[3]} --name bar-b2 2>/dev/null
 wait_port ${ports[3]}
 check "stale pooled connection: the request is resent" "name=bar-b2" \
-  "$(c -H 'Host: bar.org' $url/b | head -1)"
+  "$(c -H 'Host: bar.org' http://127.0.0.1:$single/b | head -1)"
+check "the other serve also reaches the new pod" "name=bar-b2" "$(c -H 'Host: bar.org' $url/b | head -1)"
+kill $single_pid; wait $single_pid 2>/dev/null
 
 # Live reconfiguration: a new rule answers after the file changes; a broken file keeps the old.
 sed -i 's#- path: /b$#- path: /c#' "$workdir/manifests/foobar.yaml"
