@@ -164,7 +164,7 @@ class AcceptedSocket : public tcp::socket {
   }
 };
 
-constexpr int kAcceptBatch = 64;  // connections taken per wake-up, so a flood cannot starve others
+constexpr int kAcceptBatch = 8;  // connections taken per wake-up, so a flood cannot starve others
 
 }  // namespace
 
