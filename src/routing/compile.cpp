@@ -140,6 +140,18 @@ class Compiler {
 
   // The cluster for a Service backend of `ns`, built once per (namespace, service, port).
   std::uint32_t cluster_for(const std::string& ns, const model::IngressServiceBackend& backend) {
+    // Consecutive paths mostly name the same backend.
+    if (last_cluster_ != kNone && last_backend_ns_ == ns && last_backend_.name == backend.name &&
+        last_backend_.port.number == backend.port.number &&
+        last_backend_.port.name == backend.port.name)
+      return last_cluster_;
+    last_backend_ns_ = ns;
+    last_backend_ = backend;
+    last_cluster_ = cluster_id(ns, backend);
+    return last_cluster_;
+  }
+
+  std::uint32_t cluster_id(const std::string& ns, const model::IngressServiceBackend& backend) {
     // Keyed "ns/service/port" (namespace and service names hold no '/'), built in a reused
     // buffer: this runs once per path, a hundred thousand times for a large table.
     key_.assign(ns).append(1, '/').append(backend.name).append(1, '/');
@@ -239,7 +251,9 @@ class Compiler {
     const std::string& ns = ingress.meta.namespace_;
     for (std::size_t i = 0; i < ingress.rules.size(); ++i) {
       const model::IngressRule& rule = ingress.rules[i];
-      if (!rule.host.empty()) builder_.host_entry(rule.host);  // a host without http claims it
+      // A host without http claims it too; a host-less rule without paths creates nothing.
+      if (rule.host.empty() && rule.paths.empty()) continue;
+      const std::uint32_t host = builder_.host_entry(rule.host);
       for (std::size_t j = 0; j < rule.paths.size(); ++j) {
         const model::HTTPIngressPath& p = rule.paths[j];
         Route route;
@@ -250,7 +264,7 @@ class Compiler {
         route.ingress = ref;
         route.rule_index = static_cast<std::uint32_t>(i);
         route.path_index = static_cast<std::uint32_t>(j);
-        std::uint32_t shadowed_by = builder_.add_route(std::move(route));
+        std::uint32_t shadowed_by = builder_.add_route(std::move(route), host);
         const Route& added = builder_.table().routes().back();
         if (shadowed_by != kNone) {
           const Route& winner = builder_.table().routes()[shadowed_by];
@@ -307,6 +321,9 @@ class Compiler {
   const model::IngressClass* default_class_ = nullptr;
   std::unordered_map<std::string, std::uint32_t> cluster_ids_;  // "ns/service/port" → cluster
   std::string key_;
+  std::string last_backend_ns_;  // the last Service backend cluster_for resolved, and its cluster
+  model::IngressServiceBackend last_backend_;
+  std::uint32_t last_cluster_ = kNone;
   std::optional<IngressRef> global_default_from_;
 };
 

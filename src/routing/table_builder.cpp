@@ -45,10 +45,10 @@ std::uint32_t TableBuilder::host_entry(std::string_view host) {
   return index;
 }
 
-std::uint32_t TableBuilder::add_route(Route route) {
+std::uint32_t TableBuilder::add_route(Route route, std::uint32_t host) {
   RouteTable& t = *table_;
   route.id = static_cast<std::uint32_t>(t.routes_.size());
-  HostEntry& entry = t.hosts_[host_entry(route.host)];
+  HostEntry& entry = t.hosts_[host];
   if (entry.root == kNone) entry.root = t.trie_.add_root();
   entry.routes.push_back(route.id);
 

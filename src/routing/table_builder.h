@@ -25,7 +25,9 @@ class TableBuilder {
   // Adds a route (its id is assigned here). Returns the id of the earlier route that has the same
   // host, path as written and match type, in which case the new route is kept for display but
   // shadowed; kNone otherwise.
-  std::uint32_t add_route(Route route);
+  // `host` is host_entry(route.host), which the caller has at hand (one lookup per rule rather
+  // than per path).
+  std::uint32_t add_route(Route route, std::uint32_t host);
 
   // Sets a host's default backend unless one is set already (the first, i.e. oldest, wins).
   bool set_host_default(std::uint32_t host, std::uint32_t cluster, const IngressRef& from);
