@@ -160,9 +160,11 @@ struct FileWatcher::State : std::enable_shared_from_this<State> {
   }
 
   // Walks the events read into `buffer`; any that matters starts or extends the settle period.
-  // Events that each say a manifest file is complete (written and closed, or renamed into
-  // place) call on_change at once when the watcher was idle for a settle period: the usual
-  // single-file update then skips the settle wait; a burst still coalesces behind it.
+  // A file renamed into place (IN_MOVED_TO: the atomic update that tools and editors make)
+  // calls on_change at once when the watcher was idle for a settle period, so the usual
+  // single-file update skips the settle wait. Anything else settles: in-place writes (a `cp`
+  // of several files would otherwise publish the first file alone), creations, ConfigMap
+  // swaps, and whatever follows a call within the settle period.
   void handle(std::size_t n) {
     bool changed = false;
     bool complete = true;
@@ -204,7 +206,7 @@ struct FileWatcher::State : std::enable_shared_from_this<State> {
         complete = false;
       } else {
         changes.files.insert(w.dir + "/" + name);
-        if (!(event.mask & (IN_CLOSE_WRITE | IN_MOVED_TO))) complete = false;
+        if (!(event.mask & IN_MOVED_TO)) complete = false;
       }
     }
     if (!changed) return;

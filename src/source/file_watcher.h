@@ -30,9 +30,8 @@ class FileWatcher {
  public:
   // `on_change` runs on `ex` once the events have been quiet for `settle`, or `10 * settle` after
   // the first of them if they keep coming, with what the events named since the last call. An
-  // idle watcher (no call for `settle`) calls at once for events that each say a manifest file
-  // is complete: written and closed, or renamed into place. A change during on_change leads to
-  // one more call afterwards. `ex` must not run handlers concurrently (one thread, or a strand).
+  // idle watcher (no call for `settle`) calls at once when every event read names a file
+  // renamed into place. A change during on_change leads to one more call afterwards. `ex` must not run handlers concurrently (one thread, or a strand).
   FileWatcher(boost::asio::any_io_executor ex, std::vector<std::string> paths,
               std::chrono::milliseconds settle, std::function<void(const Changes&)> on_change);
   ~FileWatcher();  // stop()

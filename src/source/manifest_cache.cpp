@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <string_view>
+#include <unordered_set>
 #include <utility>
 
 #include "model/decode.h"
@@ -119,6 +120,7 @@ std::optional<ManifestCache::Stamp> ManifestCache::stamp_of(const std::string& f
   stamp.size = static_cast<std::int64_t>(st.st_size);
   stamp.mtime_ns = to_ns(st.st_mtim);
   stamp.ctime_ns = to_ns(st.st_ctim);
+  stamp.type = static_cast<std::uint32_t>(st.st_mode & S_IFMT);
   return stamp;
 }
 
@@ -147,7 +149,7 @@ bool ManifestCache::refresh(Entry& entry, std::optional<Stamp> stamp, std::int64
 
 bool ManifestCache::refresh_named(const Changes& changes, Reloaded& out,
                                   std::vector<Changed>& changed) {
-  if (!merged_) return false;
+  if (!merged_ || aliased_) return false;
   std::vector<Entry*> check;
   for (const std::string& path : changes.files) {
     auto it = by_watched_path_.find(path);
@@ -166,6 +168,7 @@ bool ManifestCache::refresh_named(const Changes& changes, Reloaded& out,
     stamps.push_back(stamp_of(entry->file));
     ++out.statted;
     if (!stamps.back() || !entry->stamp) return false;  // gone or never seen: sweep
+    if (stamps.back()->type != S_IFREG) return false;  // now a directory, a fifo...: sweep
   }
   for (std::size_t i = 0; i < check.size(); ++i) {
     Entry& entry = *check[i];
@@ -210,6 +213,18 @@ void ManifestCache::sweep(Reloaded& out, std::vector<Changed>& changed) {
   entries_ = std::move(next);
   by_watched_path_.clear();
   for (auto& [file, entry] : entries_) by_watched_path_.emplace(entry.watched_path, &entry);
+}
+
+bool ManifestCache::has_aliases() const {
+  // Device and inode folded into one number: a collision only reports an alias that is not
+  // there, which costs a sweep, never a missed change.
+  std::unordered_set<std::uint64_t> files;
+  files.reserve(entries_.size());
+  for (const auto& [file, entry] : entries_)
+    if (entry.stamp &&
+        !files.insert(entry.stamp->device * 0x9E3779B97F4A7C15ull ^ entry.stamp->inode).second)
+      return true;
+  return false;
 }
 
 bool ManifestCache::patch(const std::vector<Changed>& changed) {
@@ -259,6 +274,7 @@ Reloaded ManifestCache::reload(const Changes& changes) {
   Reloaded out;
   std::vector<Changed> changed;
   if (changes.anything || !refresh_named(changes, out, changed)) sweep(out, changed);
+  aliased_ = has_aliases();  // a rename over a known name can make one as well as a sweep
   out.files = order_.size();
   if (!merged_ || !patch(changed)) {
     merge_all();

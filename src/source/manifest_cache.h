@@ -43,8 +43,9 @@ class ManifestCache {
   //
   // Finding them: with `changes.anything` (the default), the paths are expanded again and every
   // file is stat'ed. Otherwise only the named files (and those read too recently to trust their
-  // stat, below) are stat'ed, provided each is a file the cache already knows and still exists;
-  // anything else falls back to the full sweep.
+  // stat, below) are stat'ed, provided each is a file the cache already knows and still a
+  // regular file, and no two known files are one file (then an event would name only one of
+  // them); anything else falls back to the full sweep.
   //
   // Merging them: when no changed object's kind/namespace/name is defined in another document
   // too, the previous result is patched (the changed file's objects replaced in place); a
@@ -69,6 +70,7 @@ class ManifestCache {
     std::int64_t size = 0;
     std::int64_t mtime_ns = 0;
     std::int64_t ctime_ns = 0;
+    std::uint32_t type = 0;  // st_mode & S_IFMT
     std::string real_path;  // set only when the path itself is a symlink
     bool operator==(const Stamp&) const = default;
   };
@@ -97,6 +99,9 @@ class ManifestCache {
   // Re-checks only the named files; false (having changed nothing) when it cannot.
   bool refresh_named(const Changes& changes, Reloaded& out, std::vector<Changed>& changed);
   void sweep(Reloaded& out, std::vector<Changed>& changed);
+  // Whether two entries are one file (the same path spelt twice, a hard link, a symlink to
+  // another manifest): an event names only one of them, so named reloads would miss the other.
+  bool has_aliases() const;
   // Applies `changed` to merged_ in place; false when a duplicate key makes that unsafe.
   bool patch(const std::vector<Changed>& changed);
   void merge_all();
@@ -106,6 +111,7 @@ class ManifestCache {
   std::unordered_map<std::string, Entry*> by_watched_path_;
   std::vector<const Entry*> order_;            // one per expanded file, duplicates included
   bool repeated_file_ = false;                 // a file appears twice in order_
+  bool aliased_ = false;                       // has_aliases() as of the last reload
   model::Diagnostics expand_diagnostics_;      // from the last expansion of paths_
   std::shared_ptr<model::Objects> merged_;     // the de-duplicated objects
   model::Diagnostics merge_diagnostics_;       // the replacement warnings of the last full merge

@@ -109,19 +109,29 @@ TEST_F(FileWatcherTest, CallbackNamesTheChangedFiles) {
   EXPECT_TRUE(take_changes().anything);
 }
 
-TEST_F(FileWatcherTest, CompleteFileWhenIdleCallsAtOnceAndTheNextWaitsForTheSettle) {
+TEST_F(FileWatcherTest, RenameIntoPlaceWhenIdleCallsAtOnceAndOtherChangesSettle) {
   write("conf/a.yaml", service_yaml("a"));
   write("conf/b.yaml", service_yaml("b"));
   watch({path("conf")}, milliseconds(400));
+  auto rename_into_place = [this](const std::string& name, int port) {
+    write("staging/" + name, service_yaml(name.substr(0, 1), port));
+    fs::rename(path("staging/" + name), path("conf/" + name));
+  };
   const auto start = std::chrono::steady_clock::now();
-  write("conf/a.yaml", service_yaml("a", 81));  // rewritten and closed: complete
+  rename_into_place("a.yaml", 81);
   ASSERT_TRUE(run_until([&] { return calls_ == 1; }, milliseconds(2000)));
   EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(300));  // not the 400 ms
 
-  write("conf/b.yaml", service_yaml("b", 81));  // right after a call: settles
+  rename_into_place("b.yaml", 81);  // right after a call: settles
   run_for(milliseconds(150));
   EXPECT_EQ(calls_, 1);
   ASSERT_TRUE(run_until([&] { return calls_ == 2; }, milliseconds(2000)));
+
+  run_for(milliseconds(500));  // idle again
+  write("conf/a.yaml", service_yaml("a", 82));  // written in place: maybe one of several files
+  run_for(milliseconds(150));
+  EXPECT_EQ(calls_, 2);
+  ASSERT_TRUE(run_until([&] { return calls_ == 3; }, milliseconds(2000)));
 }
 
 TEST_F(FileWatcherTest, BurstOfWritesIsCoalesced) {
