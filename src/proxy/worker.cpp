@@ -174,10 +174,12 @@ asio::awaitable<void> Worker::accept_loop(tcp::acceptor& acceptor) {
   const tcp protocol = acceptor.local_endpoint(local_ec).protocol();
   acceptor.non_blocking(true, local_ec);  // accept4 below must not block when the queue is empty
   for (;;) {
+    // Asio re-arms the edge-triggered registration (EPOLL_CTL_MOD) for a wait, so this also
+    // completes at once for connections still queued after a full batch or a pause.
     auto [ec] = co_await acceptor.async_wait(tcp::acceptor::wait_read,
                                              asio::as_tuple(asio::use_awaitable));
-    if (ec || !acceptor.is_open()) co_return;
-    bool pause = false;
+    if (ec == asio::error::operation_aborted || !acceptor.is_open() || draining_) co_return;
+    bool pause = static_cast<bool>(ec);
     for (int taken = 0; taken < kAcceptBatch && !draining_; ++taken) {
       // The peer address comes with accept4(), so the session needs no getpeername().
       tcp::endpoint peer;
@@ -186,8 +188,14 @@ asio::awaitable<void> Worker::accept_loop(tcp::acceptor& acceptor) {
                                SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) {
         const int err = errno;
-        if (err == EINTR || err == ECONNABORTED) continue;
-        pause = err != EAGAIN && err != EWOULDBLOCK;  // EMFILE and friends
+        if (err == EAGAIN || err == EWOULDBLOCK) break;
+        // accept(2): a connection that failed before it was taken, or a network error the
+        // man page says to treat like EAGAIN.
+        if (err == EINTR || err == ECONNABORTED || err == EPROTO || err == ENETDOWN ||
+            err == ENOPROTOOPT || err == EHOSTDOWN || err == ENONET || err == EHOSTUNREACH ||
+            err == EOPNOTSUPP || err == ENETUNREACH)
+          continue;
+        pause = true;  // EMFILE, ENFILE, ENOBUFS, ENOMEM: no descriptor or memory for now
         break;
       }
       peer.resize(length);

@@ -125,6 +125,18 @@ wait_port ${ports[3]}
 check "stale pooled connection: the request is resent" "name=bar-b2" \
   "$(c -H 'Host: bar.org' http://127.0.0.1:$single/b | head -1)"
 check "the other serve also reaches the new pod" "name=bar-b2" "$(c -H 'Host: bar.org' $url/b | head -1)"
+# More connections queued at once than a worker takes per wake-up (8): every one is answered,
+# none waits for a later connection to wake the worker. The serve is stopped while they queue.
+kill -STOP $single_pid
+burst=()
+for i in $(seq 20); do
+  c -o /dev/null -w '%{http_code}\n' -H 'Host: foo.org' http://127.0.0.1:$single/a >> "$workdir/burst" &
+  burst+=($!)
+done
+sleep 0.5
+kill -CONT $single_pid
+wait "${burst[@]}"
+check "20 connections queued at once: all answered" "20" "$(grep -c '^200$' "$workdir/burst")"
 kill $single_pid; wait $single_pid 2>/dev/null
 
 # Live reconfiguration: a new rule answers after the file changes; a broken file keeps the old.
