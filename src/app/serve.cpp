@@ -63,8 +63,41 @@ class Controller {
   Controller(const ServeOptions& options, std::vector<std::unique_ptr<proxy::Worker>>& workers)
       : options_(options), workers_(workers), cache_(options.manifests.manifests) {}
 
-  // Reloads and publishes. Returns false when the first load produced no table.
+  // Reloads and publishes. Returns false when the first load produced no table. A reload that
+  // fails with an exception (out of memory, say) keeps the configuration being served and starts
+  // the next one from scratch.
   bool reload(const source::Changes& changes) {
+    try {
+      return reload_or_throw(changes);
+    } catch (const std::exception& e) {
+      log(std::string("reloading the manifests failed (") + e.what() +
+          "): keeping the last good configuration");
+      cache_ = source::ManifestCache(options_.manifests.manifests);
+      return table_ != nullptr;
+    }
+  }
+
+  bool init_options() {
+    compile_options_.ingress_class = options_.manifests.ingress_class;
+    compile_options_.watch_ingress_without_class = options_.manifests.watch_ingress_without_class;
+    if (!options_.manifests.default_backend.empty()) {
+      auto ref = routing::parse_service_ref(options_.manifests.default_backend);
+      if (!ref) {
+        log("--default-backend: " + ref.error().message);
+        return false;
+      }
+      compile_options_.default_backend = *ref;
+    }
+    return true;
+  }
+
+  // Ready once a configuration is loaded, and no longer once draining: the load balancer's
+  // readiness probe then stops sending new connections while in-flight requests finish.
+  bool ready() const { return table_ != nullptr && !draining_; }
+  void set_draining() { draining_ = true; }
+
+ private:
+  bool reload_or_throw(const source::Changes& changes) {
     const auto started = Clock::now();
     source::Reloaded r = cache_.reload(changes);
     // Events for files that are not manifests (an editor's temporary file) change nothing.
@@ -104,26 +137,6 @@ class Controller {
     return true;
   }
 
-  bool init_options() {
-    compile_options_.ingress_class = options_.manifests.ingress_class;
-    compile_options_.watch_ingress_without_class = options_.manifests.watch_ingress_without_class;
-    if (!options_.manifests.default_backend.empty()) {
-      auto ref = routing::parse_service_ref(options_.manifests.default_backend);
-      if (!ref) {
-        log("--default-backend: " + ref.error().message);
-        return false;
-      }
-      compile_options_.default_backend = *ref;
-    }
-    return true;
-  }
-
-  // Ready once a configuration is loaded, and no longer once draining: the load balancer's
-  // readiness probe then stops sending new connections while in-flight requests finish.
-  bool ready() const { return table_ != nullptr && !draining_; }
-  void set_draining() { draining_ = true; }
-
- private:
   const ServeOptions& options_;
   std::vector<std::unique_ptr<proxy::Worker>>& workers_;
   source::ManifestCache cache_;

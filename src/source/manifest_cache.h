@@ -39,7 +39,8 @@ class ManifestCache {
 
   // Finds the files that are new, gone or whose stat changed, re-reads and re-decodes only
   // those, and returns the objects and diagnostics a full load_manifests(paths) would give now,
-  // in the same order. Never throws.
+  // in the same order. Throws only what allocation throws; the cache is then in no useful state
+  // and should be replaced by a new one (serve does so).
   //
   // Finding them: with `changes.anything` (the default), the paths are expanded again and every
   // file is stat'ed. Otherwise only the named files (and those read too recently to trust their
