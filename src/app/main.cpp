@@ -106,6 +106,11 @@ int main(int argc, char** argv) {
   add_ms("--header-timeout-ms", t.header, "Waiting for a pod's response head");
   add_ms("--idle-timeout-ms", t.idle, "Idle keep-alive connections, both sides");
   add_ms("--drain-timeout-ms", t.drain, "Finishing in-flight requests on SIGTERM");
+  serve->add_option("--settle-ms", serve_options.settle_ms,
+                    "Quiet time before a manifest change is reloaded (a file renamed into "
+                    "place reloads at once)")
+      ->check(CLI::Range(0, 60000))
+      ->capture_default_str();
 
   gatehouse::app::EchoOptions echo_options;
   auto* echo = app.add_subcommand("echo", "A backend that answers with the request it saw");

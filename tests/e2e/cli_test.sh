@@ -63,5 +63,11 @@ timeout 10 "$gatehouse" validate -m /nonexistent/gatehouse >/dev/null 2>&1
 status=$?
 [ $status -eq 1 ] || fail "validate of a missing path exited $status, want 1"
 
+# serve refuses a settle time it cannot use, naming the flag, before listening anywhere.
+err=$(timeout 10 "$gatehouse" serve -m examples/foobar.yaml -l 127.0.0.1:0 --settle-ms -1 2>&1)
+status=$?
+[ $status -ne 0 ] || fail "serve --settle-ms -1 exited 0"
+expect_line "$err" '--settle-ms: Value -1 not in range 0 to 60000' "settle range message"
+
 if [ $failures -ne 0 ]; then echo "$failures failure(s)"; exit 1; fi
 echo "cli: all checks passed"
