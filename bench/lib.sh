@@ -25,3 +25,22 @@ stop_pid() { # pid: SIGTERM, wait up to 10 s, then SIGKILL
   wait "$pid" 2>/dev/null || true
   unset "started[$pid]"
 }
+
+# On exit (also Ctrl-C, SIGTERM, an error): stop every started process and remove $WORK unless
+# KEEP_WORK=1 or the script failed. A script that must close something first (its sockets)
+# defines before_cleanup.
+cleanup() {
+  local rc=$? pid
+  if declare -F before_cleanup >/dev/null; then before_cleanup; fi
+  for pid in "${!started[@]}"; do stop_pid "$pid"; done
+  if [ "${KEEP_WORK:-0}" = 1 ] || [ "$rc" -ne 0 ]; then
+    log "run.sh: scratch directory kept: $WORK"
+  else
+    rm -rf "$WORK"
+  fi
+}
+trap_cleanup() {
+  trap cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}

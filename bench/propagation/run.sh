@@ -48,19 +48,8 @@ for n in $PATHS; do [[ $n =~ ^[1-9][0-9]*$ ]] || die "PATHS: '$n' is not a posit
 # ---------------------------------------------------------------- processes and cleanup
 WORK=$(mktemp -d /tmp/gatehouse-bench-propagation.XXXXXX)
 
-cleanup() {
-  local rc=$? pid
-  { exec 4>&- 5>&- 6>&-; } 2>/dev/null || true
-  for pid in "${!started[@]}"; do stop_pid "$pid"; done
-  if [ "$KEEP_WORK" = 1 ] || [ "$rc" -ne 0 ]; then
-    log "run.sh: scratch directory kept: $WORK"
-  else
-    rm -rf "$WORK"
-  fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+before_cleanup() { { exec 4>&- 5>&- 6>&-; } 2>/dev/null || true; }
+trap_cleanup
 trap '' PIPE # a write on a connection the proxy closed must fail, not kill the script
 
 LAST_PID=

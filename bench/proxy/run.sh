@@ -136,18 +136,7 @@ start_bg() { # name cpu command...: start pinned in the background, log to $WORK
   started[$LAST_PID]=$name
 }
 
-cleanup() {
-  local rc=$? pid
-  for pid in "${!started[@]}"; do stop_pid "$pid"; done
-  if [ "$KEEP_WORK" = 1 ] || [ $rc -ne 0 ]; then
-    log "run.sh: scratch directory kept: $WORK"
-  else
-    rm -rf "$WORK"
-  fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap_cleanup
 
 port_busy() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
 
