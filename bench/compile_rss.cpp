@@ -48,8 +48,8 @@ int main(int argc, char** argv) {
   std::printf("peak RSS after compile: %.0f MiB (compile added %.0f MiB)\n", total_mib,
               total_mib - objects_mib);
   std::printf("table: %zu routes, %zu clusters, %zu hosts, %.0f bytes/route (memory_bytes %zu)\n",
-              table.routes().size(), table.clusters().size(), table.hosts().size(),
-              static_cast<double>(table.memory_bytes()) / table.routes().size(),
+              table.route_count(), table.clusters().size(), table.hosts().size(),
+              static_cast<double>(table.memory_bytes()) / table.route_count(),
               table.memory_bytes());
   std::printf("diagnostics: %zu\n", compiled.diagnostics.size());
   std::printf("goals: compile < 1000 ms: %s; peak RSS < 300 MiB: %s\n",

@@ -53,7 +53,7 @@ int run_validate(const ManifestOptions& options) {
     if (d.severity == gatehouse::model::Severity::kError) ++errors;
   std::cout << loaded.object_count << " objects accepted, " << errors << " errors, "
             << loaded.diagnostics.size() - errors << " warnings, "
-            << (loaded.compiled.table ? loaded.compiled.table->routes().size() : 0) << " rules\n";
+            << (loaded.compiled.table ? loaded.compiled.table->route_count() : 0) << " rules\n";
   return errors ? 1 : 0;
 }
 

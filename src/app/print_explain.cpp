@@ -11,8 +11,9 @@ void print_explanation(const routing::RouteTable& table, const routing::Explanat
     out << "rules:\n";
     for (const auto& c : e.candidates) {
       const routing::Route& r = *c.route;
-      out << "  " << r.name() << "  " << (r.host.empty() ? "*" : r.host) << " " << r.path << " "
-          << model::to_string(r.path_type) << " -> " << table.clusters()[r.cluster].label()
+      const std::string& host = e.entry->host();
+      out << "  " << c.name << "  " << (host.empty() ? "*" : host) << " " << r.path << " "
+          << model::to_string(r.path_type) << " -> " << table.cluster(r.cluster).label()
           << " (" << r.ingress.namespace_ << "/" << r.ingress.name << "): " << c.verdict << '\n';
     }
   }

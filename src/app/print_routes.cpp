@@ -60,22 +60,25 @@ std::string endpoints_text(const Cluster& cluster, std::size_t max_shown) {
 void print_routes_text(const RouteTable& table, std::ostream& out) {
   std::vector<std::vector<std::string>> rows{
       {"Rule", "Host", "Path", "Service", "Type", "Ingress", "Endpoints"}};
-  for (const Route& r : table.routes()) {
-    const Cluster& c = table.clusters()[r.cluster];
-    std::string endpoints = r.shadowed_by == kNone
-                                ? endpoints_text(c)
-                                : "never used: shadowed by " + table.routes()[r.shadowed_by].name();
-    rows.push_back({r.name(), host_text(r.host), r.path, c.label(), model::to_string(r.path_type),
-                    ingress_text(r.ingress), endpoints});
+  for (std::uint32_t h = 0; h < table.hosts().size(); ++h) {
+    const routing::HostTable& host = *table.hosts()[h];
+    for (const Route& r : host.routes()) {
+      const Cluster& c = table.cluster(r.cluster);
+      std::string endpoints = r.shadowed_by == kNone
+                                  ? endpoints_text(c)
+                                  : "never used: shadowed by " + table.route_name(h, r.shadowed_by);
+      rows.push_back({table.route_name(h, r.id), host_text(host.host()), r.path, c.label(),
+                      model::to_string(r.path_type), ingress_text(r.ingress), endpoints});
+    }
   }
   print_table(rows, out);
 
   std::vector<std::vector<std::string>> defaults{{"Default for", "Service", "Ingress", "Endpoints"}};
   for (const auto& h : table.hosts()) {
-    if (h.default_cluster == kNone) continue;
-    const Cluster& c = table.clusters()[h.default_cluster];
-    defaults.push_back({h.host + " (unmatched paths)", c.label(), ingress_text(h.default_from),
-                        endpoints_text(c)});
+    if (h->default_cluster() == kNone) continue;
+    const Cluster& c = table.cluster(h->default_cluster());
+    defaults.push_back({h->host() + " (unmatched paths)", c.label(),
+                        ingress_text(h->default_from()), endpoints_text(c)});
   }
   if (const Cluster* c = table.default_cluster())
     defaults.push_back({"unmatched hosts", c->label(),
@@ -91,24 +94,28 @@ void print_routes_text(const RouteTable& table, std::ostream& out) {
 void print_routes_json(const RouteTable& table, const model::Diagnostics& diagnostics,
                        std::ostream& out) {
   boost::json::array rules;
-  for (const Route& r : table.routes()) {
-    boost::json::object o{{"rule", r.name()},
-                          {"host", r.host},
-                          {"path", r.path},
-                          {"pathType", model::to_string(r.path_type)},
-                          {"ingress", ingress_text(r.ingress)},
-                          {"backend", cluster_json(table.clusters()[r.cluster])}};
-    o["shadowedBy"] = r.shadowed_by == kNone ? boost::json::value(nullptr)
-                                             : boost::json::value(table.routes()[r.shadowed_by].name());
-    rules.push_back(std::move(o));
+  for (std::uint32_t h = 0; h < table.hosts().size(); ++h) {
+    const routing::HostTable& host = *table.hosts()[h];
+    for (const Route& r : host.routes()) {
+      boost::json::object o{{"rule", table.route_name(h, r.id)},
+                            {"host", host.host()},
+                            {"path", r.path},
+                            {"pathType", model::to_string(r.path_type)},
+                            {"ingress", ingress_text(r.ingress)},
+                            {"backend", cluster_json(table.cluster(r.cluster))}};
+      o["shadowedBy"] = r.shadowed_by == kNone
+                            ? boost::json::value(nullptr)
+                            : boost::json::value(table.route_name(h, r.shadowed_by));
+      rules.push_back(std::move(o));
+    }
   }
   boost::json::array host_defaults;
   for (const auto& h : table.hosts())
-    if (h.default_cluster != kNone)
+    if (h->default_cluster() != kNone)
       host_defaults.push_back(boost::json::object{
-          {"host", h.host},
-          {"ingress", ingress_text(h.default_from)},
-          {"backend", cluster_json(table.clusters()[h.default_cluster])}});
+          {"host", h->host()},
+          {"ingress", ingress_text(h->default_from())},
+          {"backend", cluster_json(table.cluster(h->default_cluster()))}});
   boost::json::value global = nullptr;
   if (const Cluster* c = table.default_cluster())
     global = boost::json::object{

@@ -73,6 +73,7 @@ class Controller {
       log(std::string("reloading the manifests failed (") + e.what() +
           "): keeping the last good configuration");
       cache_ = source::ManifestCache(options_.manifests.manifests);
+      compiler_ = routing::Compiler(compile_options_);
       return table_ != nullptr;
     }
   }
@@ -88,6 +89,7 @@ class Controller {
       }
       compile_options_.default_backend = *ref;
     }
+    compiler_ = routing::Compiler(compile_options_);
     return true;
   }
 
@@ -101,7 +103,9 @@ class Controller {
     const auto started = Clock::now();
     source::Reloaded r = cache_.reload(changes);
     // Events for files that are not manifests (an editor's temporary file) change nothing.
-    if (table_ && r.decoded == 0 && r.files == last_files_) return true;
+    if (table_ && r.decoded == 0 && r.files == last_files_ && !r.merged &&
+        r.changes.keys.empty())
+      return true;
     last_files_ = r.files;
     // A file that no longer parses at all (a diagnostic naming no object) would drop every
     // object in it: keep serving the last good table until it is fixed.
@@ -111,7 +115,8 @@ class Controller {
         file_broken = true;
     }
     const auto loaded = Clock::now();
-    routing::Compiled compiled = routing::compile(*r.objects, compile_options_);
+    // Only the hosts the changed objects touch are compiled again.
+    routing::Compiled compiled = compiler_.compile(*r.objects, r.changes);
     const auto compiled_at = Clock::now();
     std::vector<std::string> lines;
     for (const auto& d : r.diagnostics) lines.push_back(d.to_string());
@@ -130,7 +135,7 @@ class Controller {
       return std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(d).count());
     };
     log("configuration " + std::to_string(++generation_) + ": " +
-        std::to_string(table_->routes().size()) + " rules, " + std::to_string(r.decoded) + " of " +
+        std::to_string(table_->route_count()) + " rules, " + std::to_string(r.decoded) + " of " +
         std::to_string(r.files) + " files decoded, published in " + micros(Clock::now() - started) +
         " us (files " + micros(loaded - started) + " us, compile " +
         micros(compiled_at - loaded) + " us)");
@@ -141,6 +146,7 @@ class Controller {
   std::vector<std::unique_ptr<proxy::Worker>>& workers_;
   source::ManifestCache cache_;
   routing::CompileOptions compile_options_;
+  routing::Compiler compiler_{compile_options_};
   std::shared_ptr<const routing::RouteTable> table_;
   std::vector<std::string> last_diagnostics_;
   std::uint64_t generation_ = 0;

@@ -254,7 +254,7 @@ asio::awaitable<Session::Outcome> Session::handle(std::size_t head_size) {
     in_start_ += head_size;
     co_return co_await reply(404, has_body || !req.keep_alive);
   }
-  const auto cluster = static_cast<std::uint32_t>(m.cluster - generation->table->clusters().data());
+  const std::uint32_t cluster = m.cluster_id;
   if (generation->endpoints[cluster].empty()) {
     in_start_ += head_size;
     co_return co_await reply(503, has_body || !req.keep_alive, m.cluster->detail);

@@ -68,8 +68,17 @@ void Worker::adopt(std::shared_ptr<const routing::RouteTable> table) {
   const auto& clusters = table->clusters();
   g->endpoints.resize(clusters.size());
   g->cursors.assign(clusters.size(), static_cast<std::uint32_t>(id_));
+  // Consecutive tables share the clusters a change did not touch: their endpoints are parsed
+  // already.
+  const Generation* previous = generations_.empty() ? nullptr : generations_.back().get();
   for (std::size_t i = 0; i < clusters.size(); ++i) {
-    for (const routing::Endpoint& e : clusters[i].endpoints) {
+    if (!clusters[i]) continue;
+    if (previous && i < previous->endpoints.size() &&
+        previous->table->clusters()[i] == clusters[i]) {
+      g->endpoints[i] = previous->endpoints[i];
+      continue;
+    }
+    for (const routing::Endpoint& e : clusters[i]->endpoints) {
       boost::system::error_code ec;
       auto address = asio::ip::make_address(e.address, ec);
       if (!ec) g->endpoints[i].emplace_back(address, e.port);

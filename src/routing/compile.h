@@ -1,6 +1,10 @@
 // compile: Kubernetes objects in, an immutable RouteTable and one list of diagnostics out.
 // A pure function (no clock, no I/O, no threads): the same objects give the same table, byte for
 // byte, whatever their input order. The rules it implements are ../shared/SPEC.md's.
+//
+// Compiler does the same incrementally: told which objects changed since its last compile, it
+// compiles again only the hosts they touch and shares the other HostTables with the previous
+// table (docs/decisions/0005).
 #pragma once
 
 #include <memory>
@@ -10,6 +14,7 @@
 
 #include "base/result.h"
 #include "model/diagnostic.h"
+#include "model/object_changes.h"
 #include "model/objects.h"
 #include "routing/route_table.h"
 
@@ -42,5 +47,28 @@ struct Compiled {
 };
 
 Compiled compile(const model::Objects& objects, const CompileOptions& options);
+
+// Not thread-safe: one owner (the control thread) calls compile.
+class Compiler {
+ public:
+  explicit Compiler(CompileOptions options);
+  ~Compiler();
+  Compiler(Compiler&&) noexcept;
+  Compiler& operator=(Compiler&&) noexcept;
+
+  // The same result as compile(objects, options), in time proportional to the change when
+  // `changes` lists which objects differ from those of the previous call. With `changes.all`
+  // (and on the first call) it compiles everything. Otherwise `changes` must name every object
+  // added, removed or changed since the previous call, and each kind of `objects` must be sorted
+  // by namespace/name with one object per key (as ObjectStore::snapshot and ManifestCache give
+  // them). If it throws, the next call must pass `changes.all`.
+  Compiled compile(const model::Objects& objects, const model::ObjectChanges& changes);
+
+ private:
+  struct State;
+  void assemble(RouteTable& table, model::Diagnostics& diagnostics);
+  void run(const model::ObjectChanges& changes);
+  std::unique_ptr<State> state_;
+};
 
 }  // namespace gatehouse::routing

@@ -13,9 +13,9 @@ std::string_view trim_slash(std::string_view p) {
   return (!p.empty() && p.back() == '/') ? p.substr(0, p.size() - 1) : p;
 }
 
-std::string describe(const Route& r) {
-  return r.name() + " " + (r.host.empty() ? std::string("(any host)") : r.host) + " " + r.path +
-         " " + model::to_string(r.path_type);
+std::string describe(const std::string& name, const std::string& host, const Route& r) {
+  return name + " " + (host.empty() ? std::string("(any host)") : host) + " " + r.path + " " +
+         model::to_string(r.path_type);
 }
 
 // SPEC.md §5 as a sort key: longer match, then Exact, then the longer path as written, then the
@@ -29,9 +29,10 @@ bool precedes(const Route& a, const Route& b) {
   return key(a) < key(b);
 }
 
-std::string why_lost(const Route& loser, const Route& winner, const RouteTable& table) {
+std::string why_lost(const Route& loser, const Route& winner, const RouteTable& table,
+                     std::uint32_t host) {
   if (loser.shadowed_by != kNone)
-    return "loses: conflicts with " + table.routes()[loser.shadowed_by].name() +
+    return "loses: conflicts with " + table.route_name(host, loser.shadowed_by) +
            " (same host, path and match type; the older Ingress wins)";
   std::size_t lw = trim_slash(loser.path).size(), ww = trim_slash(winner.path).size();
   if (lw < ww) return "loses: shorter match than " + winner.path;
@@ -40,7 +41,7 @@ std::string why_lost(const Route& loser, const Route& winner, const RouteTable& 
   if (loser.path.size() < winner.path.size())
     return "loses: " + winner.path + " is preferred to " + loser.path +
            " (the longer path as written)";
-  return "loses: " + winner.name() + " is older";
+  return "loses: " + table.route_name(host, winner.id) + " is older";
 }
 
 }  // namespace
@@ -63,30 +64,30 @@ Explanation explain(const RouteTable& table, std::string_view host, std::string_
   if (request.empty()) request = "/";
 
   HostMatch how = HostMatch::kAnyHost;
-  const HostEntry* entry = table.choose_host(host, &how);
+  const std::uint32_t index = table.choose_host(host, &how);
+  const HostTable* entry = index == kNone ? nullptr : table.hosts()[index].get();
+  out.entry = entry;
   if (!entry) {
     out.host_choice = "no rule names host \"" + out.host + "\" and there are no host-less rules";
   } else if (how == HostMatch::kExact) {
-    out.host_choice = "exact host " + entry->host;
+    out.host_choice = "exact host " + entry->host();
   } else if (how == HostMatch::kWildcard) {
-    out.host_choice = "wildcard host " + entry->host + " (no exact rule for " + out.host + ")";
+    out.host_choice = "wildcard host " + entry->host() + " (no exact rule for " + out.host + ")";
   } else {
     out.host_choice = "no rule names host \"" + out.host + "\": the rules without a host apply";
   }
 
   if (entry) {
     std::vector<const Route*> hits, misses;
-    for (std::uint32_t id : entry->routes) {
-      const Route& r = table.routes()[id];
+    for (const Route& r : entry->routes())
       (path_matches(r.path, r.path_type, request) ? hits : misses).push_back(&r);
-    }
     std::sort(hits.begin(), hits.end(), [](auto* a, auto* b) { return precedes(*a, *b); });
     for (std::size_t i = 0; i < hits.size(); ++i) {
-      Candidate c{hits[i], true, ""};
+      Candidate c{hits[i], table.route_name(index, hits[i]->id), true, ""};
       if (i == 0 && hits[i]->shadowed_by == kNone)
         c.verdict = "wins";
       else
-        c.verdict = why_lost(*hits[i], *hits[0], table);
+        c.verdict = why_lost(*hits[i], *hits[0], table, index);
       out.candidates.push_back(std::move(c));
     }
     for (const Route* r : misses) {
@@ -94,20 +95,21 @@ Explanation explain(const RouteTable& table, std::string_view host, std::string_
                             ? "does not match: Exact needs the whole path to be " + r->path
                             : "does not match: " + r->path + " is not a prefix of " +
                                   std::string(request) + " element by element";
-      out.candidates.push_back(Candidate{r, false, std::move(why)});
+      out.candidates.push_back(Candidate{r, table.route_name(index, r->id), false, std::move(why)});
     }
   }
 
   const MatchResult& m = out.result;
   switch (m.kind) {
     case MatchKind::kRoute:
-      out.outcome = describe(*m.route) + " → " + m.cluster->label() + " (Ingress " +
+      out.outcome = describe(table.route_name(m.host, m.route->id), entry->host(), *m.route) +
+                    " → " + m.cluster->label() + " (Ingress " +
                     m.route->ingress.namespace_ + "/" + m.route->ingress.name + ")";
       break;
     case MatchKind::kHostDefault:
-      out.outcome = "no path of " + entry->host + " matches: its default backend " +
+      out.outcome = "no path of " + entry->host() + " matches: its default backend " +
                     m.cluster->label() + " (spec.defaultBackend of Ingress " +
-                    entry->default_from.namespace_ + "/" + entry->default_from.name + ")";
+                    entry->default_from().namespace_ + "/" + entry->default_from().name + ")";
       break;
     case MatchKind::kDefault:
       out.outcome = "no rule matches: the default backend " + m.cluster->label() +
@@ -117,8 +119,8 @@ Explanation explain(const RouteTable& table, std::string_view host, std::string_
                                           : " (--default-backend)");
       break;
     case MatchKind::kNotFound:
-      out.outcome = entry && !entry->host.empty()
-                        ? "no path of " + entry->host +
+      out.outcome = entry && !entry->host().empty()
+                        ? "no path of " + entry->host() +
                               " matches and it has no default backend: 404 (no fall-through to "
                               "other hosts)"
                         : "no rule matches and there is no default backend: 404";

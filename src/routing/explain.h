@@ -17,6 +17,7 @@ bool path_matches(std::string_view rule_path, model::PathType type, std::string_
 
 struct Candidate {
   const Route* route = nullptr;
+  std::string name;  // "r3", as `gatehouse routes` numbers it
   bool matches = false;
   std::string verdict;  // "wins: ...", "loses: ...", "does not match: ..."
 };
@@ -24,6 +25,7 @@ struct Candidate {
 struct Explanation {
   std::string host;        // as normalized for matching
   std::string host_choice;  // how the host was chosen, in words
+  const HostTable* entry = nullptr;  // the chosen host's rules, or nullptr
   MatchResult result;      // the same as RouteTable::match
   std::vector<Candidate> candidates;  // the winner first, then losers by precedence, then misses
   std::string outcome;  // one sentence: the winning rule, or which default answers and why

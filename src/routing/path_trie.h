@@ -71,13 +71,14 @@ class PathTrie {
     void operator()(Slot* slots) const;
   };
 
-  std::vector<Rules> nodes_;
-  FlatIndex edges_;  // (parent, element) → child, with keys: building and verified lookups
+  // What a lookup reads comes first, on one cache line with the HostTable fields before it.
   // The frozen copy of edges_ keyed by hash, power-of-two size. Large tables are backed by huge
   // pages where the kernel allows: a random probe then costs a cache miss but no TLB miss.
   std::unique_ptr<Slot[], FreeSlots> slots_;
   std::size_t slot_count_ = 0;
   bool verified_only_ = false;
+  std::vector<Rules> nodes_;
+  FlatIndex edges_;  // (parent, element) → child, with keys: building and verified lookups
 };
 
 inline PathTrie::Step PathTrie::find(std::uint32_t parent, std::string_view element) const {

@@ -1,89 +1,26 @@
 // The RouteTable: the immutable result of compiling Kubernetes objects (compile.h). Workers share
 // it as shared_ptr<const RouteTable>; match() is the hot path and only reads.
 //
-// Layout: exact hosts and wildcard suffixes map to a HostEntry; each HostEntry owns a trie of
-// path elements ("/a/b" is root → "a" → "b"). All trie edges of all hosts live in one PathTrie
-// keyed by (parent node, element), so a lookup costs one probe per path element, whatever the
-// table's size. Precedence among rules that share a node is decided at compile time.
+// Layout: exact hosts and wildcard suffixes map to a HostTable (host_table.h), which holds that
+// host's rules as a trie of path elements. HostTables are immutable and shared between
+// consecutive RouteTables: a change recompiles only the hosts it touches, and a RouteTable is
+// the index over them plus the clusters the rules send requests to.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "model/objects.h"
 #include "routing/hash.h"
-#include "routing/path_trie.h"
+#include "routing/host_table.h"
 
 namespace gatehouse::routing {
 
-inline constexpr std::uint32_t kNone = 0xffffffffu;
-
-struct Endpoint {
-  std::string address;  // an IPv4 or IPv6 literal, as the EndpointSlice lists it
-  std::uint16_t port = 0;
-  bool operator==(const Endpoint&) const = default;
-};
-
-std::string to_string(const Endpoint& endpoint);  // "10.0.0.1:80", "[fd00::1]:80"
-
-// Why a Cluster has nothing to dial. Every status but kReady answers 503.
-enum class ClusterStatus : std::uint8_t {
-  kReady,
-  kNoService,     // the Service does not exist
-  kNoPort,        // the Service has no such port
-  kNoEndpoints,   // no ready endpoint carries the port
-  kExternalName,  // ExternalName Services are never proxied (off-cluster)
-  kResource,      // a resource backend: not supported by gatehouse
-};
-
-const char* to_string(ClusterStatus status);
-
-// One backend: a Service port (or resource) of one namespace, resolved to its ready endpoints.
-struct Cluster {
-  std::string namespace_;
-  std::string service;     // or the resource's Kind/name for kResource
-  std::string port;        // the Ingress's port reference as written: "8080" or "http"
-  std::string app_protocol;  // the Service port's appProtocol, "" when unset
-  ClusterStatus status = ClusterStatus::kNoService;
-  std::string detail;  // why not ready, for 503 pages and `explain`
-  std::vector<Endpoint> endpoints;
-
-  std::string label() const;  // "foo-a:8080" (namespace omitted)
-};
-
-struct IngressRef {
-  std::string namespace_;
-  std::string name;
-};
-
-// One path of one rule of one Ingress, as compiled.
-struct Route {
-  std::uint32_t id = 0;  // index into RouteTable::routes(); shown as "r<id+1>"
-  std::string host;      // "" = any host
-  std::string path;      // as written; "/" when an ImplementationSpecific path was omitted
-  model::PathType path_type = model::PathType::kPrefix;
-  std::uint32_t cluster = kNone;
-  IngressRef ingress;
-  std::uint32_t rule_index = 0;
-  std::uint32_t path_index = 0;
-  std::uint32_t shadowed_by = kNone;  // a conflicting, winning route: this one never matches
-
-  std::string name() const { return "r" + std::to_string(id + 1); }
-};
-
 // How a host was chosen for a request.
 enum class HostMatch : std::uint8_t { kExact, kWildcard, kAnyHost };
-
-struct HostEntry {
-  std::string host;  // "foo.org", "*.foo.org", or "" for the rules without host
-  std::uint32_t root = kNone;             // trie root node; kNone when the host has no paths
-  std::uint32_t default_cluster = kNone;  // defaultBackend of the oldest Ingress naming the host
-  IngressRef default_from;                // that Ingress
-  std::vector<std::uint32_t> routes;      // every route of this host, shadowed ones included
-};
 
 enum class MatchKind : std::uint8_t {
   kRoute,        // a rule matched: route and cluster are set
@@ -94,8 +31,19 @@ enum class MatchKind : std::uint8_t {
 
 struct MatchResult {
   MatchKind kind = MatchKind::kNotFound;
-  const Route* route = nullptr;      // set for kRoute
-  const Cluster* cluster = nullptr;  // set for every kind but kNotFound
+  const Route* route = nullptr;         // set for kRoute
+  std::uint32_t host = kNone;           // index into hosts() of the host the route belongs to
+  const Cluster* cluster = nullptr;     // set for every kind but kNotFound
+  std::uint32_t cluster_id = kNone;     // index into clusters() of `cluster`
+};
+
+// One route with the name `gatehouse routes` gives it: rules are numbered r1, r2, ... host by
+// host in hosts() order, and within a host in precedence order (oldest Ingress first).
+struct RouteView {
+  const HostTable* host = nullptr;
+  const Route* route = nullptr;
+  std::uint32_t number = 0;  // 1-based
+  std::string name() const { return "r" + std::to_string(number); }
 };
 
 class RouteTable {
@@ -105,44 +53,40 @@ class RouteTable {
   // path, already normalized by the caller; anything from '?' on is ignored. Never allocates.
   MatchResult match(std::string_view host, std::string_view path) const;
 
-  // The HostEntry a request's host selects, or nullptr when none does (not even host-less rules).
-  const HostEntry* choose_host(std::string_view host, HostMatch* how = nullptr) const;
+  // The host a request's host selects (its index into hosts()), or kNone when none does, not
+  // even the host-less rules.
+  std::uint32_t choose_host(std::string_view host, HostMatch* how = nullptr) const;
 
-  const std::vector<Route>& routes() const { return routes_; }
-  const std::vector<Cluster>& clusters() const { return clusters_; }
-  const std::vector<HostEntry>& hosts() const { return hosts_; }
+  // Every host's rules, in the order the hosts first appear in the Ingresses (oldest first).
+  const std::vector<std::shared_ptr<const HostTable>>& hosts() const { return hosts_; }
+  // The clusters the hosts' routes and defaults name by id. An id no route uses any more may
+  // hold nullptr.
+  const std::vector<std::shared_ptr<const Cluster>>& clusters() const { return clusters_; }
+  const Cluster& cluster(std::uint32_t id) const { return *clusters_[id]; }
   const Cluster* default_cluster() const {
-    return default_cluster_ == kNone ? nullptr : &clusters_[default_cluster_];
+    return default_cluster_ == kNone ? nullptr : clusters_[default_cluster_].get();
   }
   const std::optional<IngressRef>& default_from() const { return default_from_; }
+
+  std::size_t route_count() const { return route_count_; }
+  // "r<N>" for route `route` of host `host` (an index into hosts()).
+  std::string route_name(std::uint32_t host, std::uint32_t route) const {
+    return "r" + std::to_string(route_base_[host] + route + 1);
+  }
+  // Every route, numbered. Builds a list: for display and tests, not for requests.
+  std::vector<RouteView> routes() const;
+
   std::size_t memory_bytes() const;
 
  private:
-  friend class TableBuilder;
+  friend class Compiler;
 
-  // The winning route id among `entry`'s rules for `path`, or kNone. `verified` compares every
-  // path element byte for byte instead of by hash (see PathTrie).
-  std::uint32_t walk(const HostEntry& entry, std::string_view path, bool verified) const;
-  // True when route `id` really matches `path` (SPEC.md §4): the check behind the hash-only walk.
-  bool holds(std::uint32_t id, std::string_view path) const;
-  MatchResult match_in(const HostEntry& entry, std::string_view path) const;
-
-  std::vector<Route> routes_;
-  std::vector<Cluster> clusters_;
-  std::vector<HostEntry> hosts_;
-  // What match() needs of each route, packed apart from the Route objects so that a lookup in a
-  // large table touches a few dense cache lines instead of a ~170-byte Route.
-  struct RouteKey {
-    std::uint32_t path_offset = 0;  // into path_arena_
-    std::uint32_t path_length = 0;
-    std::uint32_t cluster = kNone;
-    bool exact = false;
-  };
-  std::vector<RouteKey> keys_;
-  std::string path_arena_;
-  PathTrie trie_;
-  FlatIndex exact_hosts_;     // "foo.org" → host entry
-  FlatIndex wildcard_hosts_;  // "foo.org" (from "*.foo.org") → host entry
+  std::vector<std::shared_ptr<const HostTable>> hosts_;
+  std::vector<std::uint32_t> route_base_;  // routes of the hosts before each host
+  std::size_t route_count_ = 0;
+  std::vector<std::shared_ptr<const Cluster>> clusters_;
+  FlatIndex exact_hosts_;     // "foo.org" → index into hosts_
+  FlatIndex wildcard_hosts_;  // "foo.org" (from "*.foo.org") → index into hosts_
   std::uint32_t any_host_ = kNone;
   std::uint32_t default_cluster_ = kNone;
   std::optional<IngressRef> default_from_;

@@ -10,50 +10,26 @@ std::pair<std::string_view, bool> trim_slash(std::string_view path) {
 }
 }  // namespace
 
-TableBuilder::TableBuilder() : table_(std::make_unique<RouteTable>()) {}
+TableBuilder::TableBuilder(std::string host) : table_(std::make_unique<HostTable>()) {
+  table_->host_ = std::move(host);
+}
 
 void TableBuilder::reserve(std::size_t routes, std::size_t path_bytes) {
-  RouteTable& t = *table_;
+  HostTable& t = *table_;
   t.routes_.reserve(routes);
   t.keys_.reserve(routes);
   t.path_arena_.reserve(path_bytes);
   // About one trie node per route: a path's first elements are mostly shared with others.
-  t.trie_.reserve(routes, path_bytes);
+  t.trie_.reserve(routes + 1, path_bytes);
 }
 
-std::uint32_t TableBuilder::add_cluster(Cluster cluster) {
-  table_->clusters_.push_back(std::move(cluster));
-  return static_cast<std::uint32_t>(table_->clusters_.size() - 1);
-}
-
-std::uint32_t TableBuilder::host_entry(std::string_view host) {
-  RouteTable& t = *table_;
-  const auto next = static_cast<std::uint32_t>(t.hosts_.size());
-  std::uint32_t index;
-  if (host.empty()) {
-    if (t.any_host_ == kNone) t.any_host_ = next;
-    index = t.any_host_;
-  } else if (host.starts_with("*.")) {
-    index = t.wildcard_hosts_.insert(0, host.substr(2), next);
-  } else {
-    index = t.exact_hosts_.insert(0, host, next);
-  }
-  if (index == next) {
-    t.hosts_.emplace_back();
-    t.hosts_.back().host = std::string(host);
-  }
-  return index;
-}
-
-std::uint32_t TableBuilder::add_route(Route route, std::uint32_t host) {
-  RouteTable& t = *table_;
+std::uint32_t TableBuilder::add_route(Route route) {
+  HostTable& t = *table_;
   route.id = static_cast<std::uint32_t>(t.routes_.size());
-  HostEntry& entry = t.hosts_[host];
-  if (entry.root == kNone) entry.root = t.trie_.add_root();
-  entry.routes.push_back(route.id);
+  if (t.root_ == kNone) t.root_ = t.trie_.add_root();
 
   auto [trimmed, slash] = trim_slash(route.path);
-  std::uint32_t node = entry.root;
+  std::uint32_t node = t.root_;
   std::size_t pos = 1;
   while (pos <= trimmed.size()) {
     std::size_t end = trimmed.find('/', pos);
@@ -85,23 +61,20 @@ std::uint32_t TableBuilder::add_route(Route route, std::uint32_t host) {
   return shadowed_by;
 }
 
-bool TableBuilder::set_host_default(std::uint32_t host, std::uint32_t cluster,
-                                    const IngressRef& from) {
-  HostEntry& entry = table_->hosts_[host];
-  if (entry.default_cluster != kNone) return false;
-  entry.default_cluster = cluster;
-  entry.default_from = from;
+bool TableBuilder::set_default(std::uint32_t cluster, const IngressRef& from) {
+  HostTable& t = *table_;
+  if (t.default_cluster_ != kNone) return false;
+  t.default_cluster_ = cluster;
+  t.default_from_ = from;
   return true;
 }
 
-void TableBuilder::set_default(std::uint32_t cluster, std::optional<IngressRef> from) {
-  table_->default_cluster_ = cluster;
-  table_->default_from_ = std::move(from);
-}
-
-std::shared_ptr<const RouteTable> TableBuilder::finish() {
-  RouteTable& t = *table_;
-  t.trie_.freeze();
+std::shared_ptr<const HostTable> TableBuilder::finish() {
+  HostTable& t = *table_;
+  if (t.root_ != kNone) {
+    t.trie_.freeze();
+    t.root_rules_ = t.trie_.rules(t.root_);
+  }
   t.keys_.reserve(t.routes_.size());
   for (const Route& r : t.routes_) {
     t.keys_.push_back({static_cast<std::uint32_t>(t.path_arena_.size()),
@@ -109,7 +82,7 @@ std::shared_ptr<const RouteTable> TableBuilder::finish() {
                        r.path_type == model::PathType::kExact});
     t.path_arena_.append(r.path);
   }
-  return std::shared_ptr<const RouteTable>(std::move(table_));
+  return std::shared_ptr<const HostTable>(std::move(table_));
 }
 
 }  // namespace gatehouse::routing

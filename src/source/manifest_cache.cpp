@@ -97,7 +97,30 @@ bool patch_kind(const char* kind, const std::string& file, const std::vector<T>&
   return true;
 }
 
+template <class T>
+void add_keys(model::Kind kind, const std::vector<T>& objects, model::ObjectChanges& out) {
+  for (const T& object : objects)
+    out.keys.push_back(model::ObjectKey{kind, object.meta.namespace_, object.meta.name});
+}
+
+void add_keys(const model::Objects& objects, model::ObjectChanges& out) {
+  add_keys(model::Kind::kIngress, objects.ingresses, out);
+  add_keys(model::Kind::kIngressClass, objects.ingress_classes, out);
+  add_keys(model::Kind::kService, objects.services, out);
+  add_keys(model::Kind::kEndpointSlice, objects.endpoint_slices, out);
+  add_keys(model::Kind::kSecret, objects.secrets, out);
+}
+
 }  // namespace
+
+model::ObjectChanges ManifestCache::changes_of(const std::vector<Changed>& changed) {
+  model::ObjectChanges out = model::ObjectChanges::none();
+  for (const Changed& c : changed) {
+    add_keys(c.before, out);
+    if (c.after) add_keys(c.after->objects, out);
+  }
+  return out;
+}
 
 ManifestCache::ManifestCache(std::vector<std::string> paths) : paths_(std::move(paths)) {}
 
@@ -279,6 +302,8 @@ Reloaded ManifestCache::reload(const Changes& changes) {
   if (!merged_ || !patch(changed)) {
     merge_all();
     out.merged = true;
+  } else {
+    out.changes = changes_of(changed);
   }
   // load_manifests' order: expansion problems, then each file's, then the merge's warnings.
   out.diagnostics = expand_diagnostics_;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "model/diagnostic.h"
+#include "model/object_changes.h"
 #include "model/objects.h"
 #include "source/changes.h"
 #include "source/files.h"
@@ -30,6 +31,9 @@ struct Reloaded {
   std::size_t decoded = 0;  // of those, how many were decoded again this time
   std::size_t statted = 0;  // how many were stat'ed to find that out
   bool merged = false;      // every file's objects were merged anew (not patched by the change)
+  // Which objects differ from the previous reload's: the keys of every object the changed files
+  // defined before or define now, or `all` after a full merge (and on the first reload).
+  model::ObjectChanges changes;
 };
 
 // Not thread-safe: one owner (the control thread) calls reload.
@@ -106,6 +110,7 @@ class ManifestCache {
   // Applies `changed` to merged_ in place; false when a duplicate key makes that unsafe.
   bool patch(const std::vector<Changed>& changed);
   void merge_all();
+  static model::ObjectChanges changes_of(const std::vector<Changed>& changed);
 
   std::vector<std::string> paths_;
   std::unordered_map<std::string, Entry> entries_;  // by file path as expanded

@@ -29,13 +29,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   routing::Compiled first = routing::compile(objects, {});
   routing::Compiled second = routing::compile(objects, {});
-  check(first.table->routes().size() == second.table->routes().size());
+  check(first.table->route_count() == second.table->route_count());
   check(first.diagnostics.size() == second.diagnostics.size());
 
   const routing::RouteTable& table = *first.table;
   // Requests: every rule's own host and path, and the same with a suffix.
-  for (const routing::Route& r : table.routes()) {
-    std::string host = r.host.starts_with("*.") ? "x" + r.host.substr(1) : r.host;
+  for (const routing::RouteView& view : table.routes()) {
+    const routing::Route& r = *view.route;
+    const std::string& rule_host = view.host->host();
+    std::string host = rule_host.starts_with("*.") ? "x" + rule_host.substr(1) : rule_host;
     for (std::string path : {r.path, r.path + "/x", r.path + "x", std::string("/")}) {
       routing::MatchResult m = table.match(host, path);
       routing::Explanation e = routing::explain(table, host, path);

@@ -80,7 +80,7 @@ TEST(Explain, AgreesWithMatchOnRandomTables) {
         EXPECT_EQ(e.candidates[0].verdict, "wins");
       } else {
         for (const auto& c : e.candidates)
-          EXPECT_TRUE(!c.matches || c.route->shadowed_by != kNone) << c.route->name();
+          EXPECT_TRUE(!c.matches || c.route->shadowed_by != kNone) << c.name;
       }
     }
   }

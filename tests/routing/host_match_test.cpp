@@ -67,20 +67,21 @@ TEST(HostMatch, TalksFoobarTable) {
       "foobar", {rule("foo.org", {path("/a", P, "foo-a", 8080), path("/b", P, "foo-b", 8181)}),
                  rule("bar.org", {path("/a", P, "bar-a", 9090), path("/b", P, "bar-b", 9191)})}));
   auto t = compile_with_backends(objects).table;
-  ASSERT_EQ(t->routes().size(), 4u);
+  ASSERT_EQ(t->route_count(), 4u);
+  const std::vector<RouteView> routes = t->routes();
   const char* expected[][4] = {{"r1", "foo.org", "/a", "foo-a:8080"},
                                {"r2", "foo.org", "/b", "foo-b:8181"},
                                {"r3", "bar.org", "/a", "bar-a:9090"},
                                {"r4", "bar.org", "/b", "bar-b:9191"}};
   for (std::size_t i = 0; i < 4; ++i) {
-    const Route& r = t->routes()[i];
-    EXPECT_EQ(r.name(), expected[i][0]);
-    EXPECT_EQ(r.host, expected[i][1]);
+    const Route& r = *routes[i].route;
+    EXPECT_EQ(routes[i].name(), expected[i][0]);
+    EXPECT_EQ(routes[i].host->host(), expected[i][1]);
     EXPECT_EQ(r.path, expected[i][2]);
-    EXPECT_EQ(t->clusters()[r.cluster].label(), expected[i][3]);
-    MatchResult m = t->match(r.host, r.path);
+    EXPECT_EQ(t->cluster(r.cluster).label(), expected[i][3]);
+    MatchResult m = t->match(expected[i][1], r.path);
     ASSERT_EQ(m.kind, MatchKind::kRoute);
-    EXPECT_EQ(m.route->id, r.id);
+    EXPECT_EQ(m.route, &r);
   }
   EXPECT_EQ(t->match("baz.org", "/a").kind, MatchKind::kNotFound);
   EXPECT_EQ(t->match("foo.org", "/c").kind, MatchKind::kNotFound);

@@ -92,7 +92,7 @@ TEST(Conflicts, EarlierRuleInOneIngressWinsAndDifferentTypesDoNotConflict) {
   EXPECT_EQ(matched_service(*c.table, "h.org", "/d"), "exact");
   ASSERT_EQ(c.diagnostics.size(), 1u);
   EXPECT_EQ(c.diagnostics[0].field, "spec.rules[0].http.paths[1]");
-  EXPECT_EQ(c.table->routes()[1].shadowed_by, 0u);
+  EXPECT_EQ(c.table->routes()[1].route->shadowed_by, 0u);
 }
 
 TEST(Compile, SameObjectsInAnyOrderGiveTheSameTable) {
@@ -106,9 +106,10 @@ TEST(Compile, SameObjectsInAnyOrderGiveTheSameTable) {
   add_backends(objects);
   auto describe = [](const RouteTable& t) {
     std::string out;
-    for (const auto& r : t.routes())
-      out += r.name() + " " + r.host + r.path + " " + t.clusters()[r.cluster].label() + " " +
-             std::to_string(r.shadowed_by) + "\n";
+    for (const RouteView& r : t.routes())
+      out += r.name() + " " + r.host->host() + r.route->path + " " +
+             t.cluster(r.route->cluster).label() + " " + std::to_string(r.route->shadowed_by) +
+             "\n";
     return out;
   };
   const std::string expected = describe(*compile(objects, {}).table);

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <initializer_list>
+#include <map>
 #include <set>
 #include <fstream>
 #include <string>
@@ -330,6 +331,16 @@ TEST_F(ManifestCacheTest, RandomEditsThroughNamedChangesEqualAFullLoad) {
   ManifestCache cache({dir_});
   cache.reload();
   int patched = 0;
+  // What each Service looks like now, to check that `changes` names every one that differs.
+  auto services_of = [](const model::Objects& objects) {
+    std::map<std::string, std::string> out;
+    for (const auto& x : objects.services)
+      out[x.meta.namespace_ + "/" + x.meta.name] =
+          x.meta.origin.file + "#" + std::to_string(x.meta.origin.document) + " " +
+          std::to_string(x.ports.at(0).port);
+    return out;
+  };
+  std::map<std::string, std::string> before = services_of(*cache.reload().objects);
   for (int round = 0; round < 40; ++round) {
     std::set<std::string> touched;
     for (int edits = 1 + static_cast<int>(next(3)); edits > 0; --edits) {
@@ -350,6 +361,22 @@ TEST_F(ManifestCacheTest, RandomEditsThroughNamedChangesEqualAFullLoad) {
     Reloaded r = cache.reload(Changes{false, touched});
     ASSERT_EQ(summary(r), summary(load_manifests({dir_}))) << "round " << round;
     if (!r.merged) ++patched;
+    const std::map<std::string, std::string> after = services_of(*r.objects);
+    EXPECT_EQ(r.changes.all, r.merged);
+    if (!r.changes.all) {
+      std::set<std::string> named;
+      for (const auto& key : r.changes.keys) {
+        EXPECT_EQ(key.kind, model::Kind::kService);
+        named.insert(key.namespace_ + "/" + key.name);
+      }
+      std::set<std::string> differ;
+      for (const auto& [key, text] : before)
+        if (!after.count(key) || after.at(key) != text) differ.insert(key);
+      for (const auto& [key, text] : after)
+        if (!before.count(key)) differ.insert(key);
+      for (const auto& key : differ) EXPECT_TRUE(named.count(key)) << key << " round " << round;
+    }
+    before = after;
   }
   EXPECT_GT(patched, 10);  // the patch path, not only the full merge, was exercised
 }
