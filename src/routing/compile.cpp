@@ -225,15 +225,16 @@ struct Compiler::State {
 
   // ---- clusters
 
-  // Keyed "ns/service/port" (namespace and service names hold no '/'), or "ns//kind/group/name"
-  // for a resource; built in a reused buffer, since this runs once per path.
+  // Keyed "ns/service/#number" or "ns/service/name" (namespace and service names hold no '/';
+  // a port name "80" is not port 80), or "ns//kind/group/name" for a resource; built in a
+  // reused buffer, since this runs once per path.
   void make_key(const std::string& ns, const model::IngressBackend& backend) {
     key.assign(ns).append(1, '/');
     if (backend.service) {
       const auto& s = *backend.service;
       key.append(s.name).append(1, '/');
       if (s.port.name.empty())
-        key.append(std::to_string(s.port.number));
+        key.append(1, '#').append(std::to_string(s.port.number));
       else
         key.append(s.port.name);
     } else {
@@ -274,7 +275,8 @@ struct Compiler::State {
     slot.backend = backend;
     if (backend.service) {
       slot.service = {ns, backend.service->name};
-      slot.port_label = key.substr(ns.size() + backend.service->name.size() + 2);
+      const auto& port = backend.service->port;
+      slot.port_label = port.name.empty() ? std::to_string(port.number) : port.name;
       clusters_of_service[slot.service].insert(id);
     } else {
       slot.service = {ns, ""};
@@ -498,8 +500,10 @@ struct Compiler::State {
     for (std::uint32_t id : old_clusters) release(id);
     info.table = builder.finish();
     info.diagnostics = std::move(diagnostics);
+    // Both hold unless `changes` missed an object (the caller's contract): fail loudly then.
+    if (!order || !host_order.emplace(*order, host).second)
+      throw std::logic_error("compile: host " + host + " lost its place; changes were incomplete");
     info.order = order;
-    host_order.emplace(*order, host);
   }
 
   static bool same_backend(const model::IngressBackend& a, const model::IngressBackend& b) {
@@ -631,6 +635,9 @@ void Compiler::assemble(RouteTable& t, Diagnostics& diagnostics) {
       continue;
     }
     const Ingress* ingress = s.ingress_objects.find(name.first, name.second);
+    if (!ingress)
+      throw std::logic_error("compile: Ingress " + name.first + "/" + name.second +
+                             " is gone but was not named as changed");
     State::warn(diagnostics, *ingress, "spec.defaultBackend",
                 "the default backend for unmatched hosts is already set by the older Ingress " +
                     global_from->first + "/" + global_from->second + "; this one is not used");

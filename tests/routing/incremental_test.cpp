@@ -98,6 +98,7 @@ class World {
     }
     model::IngressBackend b = service_backend(service_name(), 80 + pick(2));
     if (pick(6) == 0) b.service->port = {"http", 0};
+    if (pick(10) == 0) b.service->port = {"80", 0};  // a port *named* "80" is not port 80
     return b;
   }
 
@@ -132,6 +133,7 @@ class World {
     if (pick(3) == 0) i.default_backend = backend();
     if (pick(2)) i.meta.creation_timestamp = 1000 + pick(3);
     if (pick(8) == 0) i.ingress_class_name = pick(2) ? "gatehouse" : "elsewhere";
+    if (pick(8) == 0) i.meta.annotations[kLegacyClassAnnotation] = pick(2) ? "gatehouse" : "nginx";
     i.meta.origin = {"world.yaml", pick(10)};
     ingresses_[{space, name}] = std::move(i);
     return key;
@@ -152,6 +154,12 @@ class World {
     p81.name = "metrics";
     std::vector<model::ServicePort> ports = {p80};
     if (pick(2)) ports.push_back(p81);
+    if (pick(2)) {
+      model::ServicePort named80;
+      named80.port = 82;
+      named80.name = "80";
+      ports.push_back(named80);
+    }
     model::Service s = service(name, ports, space);
     if (pick(10) == 0) {
       s.type = "ExternalName";
@@ -174,11 +182,14 @@ class World {
     http.port = 8000 + pick(3);
     metrics.name = "metrics";
     metrics.port = 9000;
+    model::EndpointPort named80;
+    named80.name = "80";
+    named80.port = 9080;
     std::vector<model::Endpoint> endpoints;
     for (int e = pick(3); e > 0; --e)
       endpoints.push_back(endpoint("10.0.0." + std::to_string(pick(4)), pick(4) != 0));
     // Relabelling moves a slice from one Service to another.
-    slices_[{space, name}] = slice(service_name(), name, {http, metrics}, endpoints, space);
+    slices_[{space, name}] = slice(service_name(), name, {http, metrics, named80}, endpoints, space);
     return key;
   }
 
