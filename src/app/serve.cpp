@@ -131,6 +131,9 @@ class Controller {
     }
     table_ = compiled.table;
     for (auto& w : workers_) w->publish(table_);
+    // A full merge (the first load, mostly) leaves megabytes of decoder and merge temporaries
+    // free; give them back once. Ordinary reloads keep freed memory (see run_serve's mallopt).
+    if (r.merged) ::malloc_trim(0);
     auto micros = [](Clock::duration d) {
       return std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(d).count());
     };

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <stdexcept>
 #include <filesystem>
 #include <string_view>
 #include <unordered_set>
@@ -55,44 +56,65 @@ KeyView key_view(const T& object) {
 }
 
 // Replaces, in `sorted` (one object per key, ordered by namespace/name as ObjectStore::snapshot
-// orders them), the objects `file` defined (`before`) by those it defines now (`after`, null when
-// the file is gone). False when that would not equal a full merge: a key defined twice, in this
-// file or also in another one. `sorted` may then be half-patched; the caller merges anew.
+// orders them), the objects of kind `kind` that `file` defined (their keys among `before`) by
+// those it defines now (`after`, null when the file is gone). False when that would not equal a
+// full merge: a key defined twice, in this file or also in another one. `sorted` may then be
+// half-patched (only in objects `file` defined); the caller merges anew.
 template <class T>
-bool patch_kind(const char* kind, const std::string& file, const std::vector<T>& before,
-                const std::vector<T>* after, std::vector<T>& sorted,
-                const std::set<std::string>& duplicated) {
-  auto position = [&sorted](const T& object) {
-    return std::lower_bound(sorted.begin(), sorted.end(), key_view(object),
-                            [](const T& x, const KeyView& key) { return key_view(x) < key; });
+bool patch_kind(model::Kind kind, const char* kind_name, const std::string& file,
+                const std::vector<model::ObjectKey>& before, const std::vector<T>* after,
+                std::vector<T>& sorted, const std::set<std::string>& duplicated) {
+  auto position = [&sorted](const KeyView& key) {
+    return std::lower_bound(sorted.begin(), sorted.end(), key,
+                            [](const T& x, const KeyView& k) { return key_view(x) < k; });
   };
-  auto holds = [&sorted](auto it, const T& object) {
-    return it != sorted.end() && key_view(*it) == key_view(object);
+  auto holds = [&sorted](auto it, const KeyView& key) {
+    return it != sorted.end() && key_view(*it) == key;
   };
   std::set<KeyView> now;
   if (after) {
     for (const T& object : *after) {
       if (!now.insert(key_view(object)).second) return false;
-      if (duplicated.count(key_of(kind, object.meta))) return false;
+      if (duplicated.count(key_of(kind_name, object.meta))) return false;
     }
   }
-  for (const T& object : before) {
-    if (duplicated.count(key_of(kind, object.meta))) return false;
-    if (now.count(key_view(object))) continue;
-    auto it = position(object);
-    if (!holds(it, object) || it->meta.origin.file != file) return false;
+  for (const model::ObjectKey& key : before) {
+    if (key.kind != kind) continue;
+    const KeyView view{key.namespace_, key.name};
+    if (duplicated.count(std::string(kind_name) + "/" + key.namespace_ + "/" + key.name))
+      return false;
+    if (now.count(view)) continue;
+    auto it = position(view);
+    if (!holds(it, view) || it->meta.origin.file != file) return false;
     sorted.erase(it);
   }
   if (after) {
     for (const T& object : *after) {
-      auto it = position(object);
-      if (!holds(it, object)) {
+      auto it = position(key_view(object));
+      if (!holds(it, key_view(object))) {
         sorted.insert(it, object);
       } else {
         if (it->meta.origin.file != file) return false;  // another file defines it too
         *it = object;
       }
     }
+  }
+  return true;
+}
+
+// Copies, from the merged result, the objects of kind `kind` among `keys` (a file's, whose own
+// copy was dropped: each is the one the merge kept, since the file defines no duplicated key).
+template <class T>
+bool copy_from_merged(model::Kind kind, const std::string& file,
+                      const std::vector<model::ObjectKey>& keys, const std::vector<T>& sorted,
+                      std::vector<T>& to) {
+  for (const model::ObjectKey& key : keys) {
+    if (key.kind != kind) continue;
+    const KeyView view{key.namespace_, key.name};
+    auto it = std::lower_bound(sorted.begin(), sorted.end(), view,
+                               [](const T& x, const KeyView& k) { return key_view(x) < k; });
+    if (it == sorted.end() || key_view(*it) != view || it->meta.origin.file != file) return false;
+    to.push_back(*it);
   }
   return true;
 }
@@ -116,8 +138,8 @@ void add_keys(const model::Objects& objects, model::ObjectChanges& out) {
 model::ObjectChanges ManifestCache::changes_of(const std::vector<Changed>& changed) {
   model::ObjectChanges out = model::ObjectChanges::none();
   for (const Changed& c : changed) {
-    add_keys(c.before, out);
-    if (c.after) add_keys(c.after->objects, out);
+    out.keys.insert(out.keys.end(), c.before.begin(), c.before.end());
+    if (c.after) out.keys.insert(out.keys.end(), c.after->keys.begin(), c.after->keys.end());
   }
   return out;
 }
@@ -159,10 +181,15 @@ bool ManifestCache::refresh(Entry& entry, std::optional<Stamp> stamp, std::int64
     if (!racy) entry.racy_text.reset();
     return false;
   }
-  changed.push_back(Changed{entry.file, std::move(entry.objects), &entry});
+  changed.push_back(Changed{entry.file, std::move(entry.keys), &entry});
+  entry.keys = {};
   entry.objects = {};
+  entry.has_objects = true;
   entry.diagnostics = std::move(diagnostics);
   if (text) model::decode_manifest(*text, entry.file, entry.objects, entry.diagnostics);
+  model::ObjectChanges keys;
+  add_keys(entry.objects, keys);
+  entry.keys = std::move(keys.keys);
   entry.racy = racy;
   entry.stamp = std::move(stamp);
   entry.racy_text.reset();
@@ -232,7 +259,7 @@ void ManifestCache::sweep(Reloaded& out, std::vector<Changed>& changed) {
     order_.push_back(entry);
   }
   for (auto& [file, gone] : entries_)  // files no longer named
-    changed.push_back(Changed{file, std::move(gone.objects), nullptr});
+    changed.push_back(Changed{file, std::move(gone.keys), nullptr});
   entries_ = std::move(next);
   by_watched_path_.clear();
   for (auto& [file, entry] : entries_) by_watched_path_.emplace(entry.watched_path, &entry);
@@ -256,25 +283,62 @@ bool ManifestCache::patch(const std::vector<Changed>& changed) {
   if (merged_.use_count() > 1) merged_ = std::make_shared<model::Objects>(*merged_);
   model::Objects& m = *merged_;
   const std::set<std::string>& dup = duplicated_keys_;
+  using model::Kind;
   for (const Changed& c : changed) {
     const model::Objects* a = c.after ? &c.after->objects : nullptr;
-    const model::Objects& b = c.before;
-    if (!patch_kind("Ingress", c.file, b.ingresses, a ? &a->ingresses : nullptr, m.ingresses,
-                    dup) ||
-        !patch_kind("IngressClass", c.file, b.ingress_classes,
+    const std::vector<model::ObjectKey>& b = c.before;
+    if (!patch_kind(Kind::kIngress, "Ingress", c.file, b, a ? &a->ingresses : nullptr,
+                    m.ingresses, dup) ||
+        !patch_kind(Kind::kIngressClass, "IngressClass", c.file, b,
                     a ? &a->ingress_classes : nullptr, m.ingress_classes, dup) ||
-        !patch_kind("Service", c.file, b.services, a ? &a->services : nullptr, m.services, dup) ||
-        !patch_kind("EndpointSlice", c.file, b.endpoint_slices,
+        !patch_kind(Kind::kService, "Service", c.file, b, a ? &a->services : nullptr,
+                    m.services, dup) ||
+        !patch_kind(Kind::kEndpointSlice, "EndpointSlice", c.file, b,
                     a ? &a->endpoint_slices : nullptr, m.endpoint_slices, dup) ||
-        !patch_kind("Secret", c.file, b.secrets, a ? &a->secrets : nullptr, m.secrets, dup))
+        !patch_kind(Kind::kSecret, "Secret", c.file, b, a ? &a->secrets : nullptr, m.secrets,
+                    dup))
       return false;
   }
   return true;
 }
 
+// A file's objects are kept only until they are in the merged result, and while the file
+// defines a key that is defined more than once (the merge then keeps only one copy, and a later
+// full merge needs the others). Otherwise merge_all takes them back from the merged result.
+void ManifestCache::drop_objects(Entry& entry) const {
+  if (!entry.has_objects) return;
+  for (const model::ObjectKey& key : entry.keys) {
+    static const char* const kNames[] = {"Ingress", "IngressClass", "Service", "EndpointSlice",
+                                         "Secret"};
+    if (duplicated_keys_.count(std::string(kNames[static_cast<int>(key.kind)]) + "/" +
+                               key.namespace_ + "/" + key.name))
+      return;
+  }
+  entry.objects = {};
+  entry.has_objects = false;
+}
+
 // The same merge as load_manifests: one put of all objects (each kind in file order), whose
 // replacements add warnings.
 void ManifestCache::merge_all() {
+  // Files unchanged since the last merge may have dropped their objects; that merge kept each of
+  // them (they were unique), so take them back from it. The new merge may find them duplicated
+  // and keep them this time.
+  for (auto& [file, entry] : entries_) {
+    if (entry.has_objects) continue;
+    using model::Kind;
+    const model::Objects& m = *merged_;
+    const auto& k = entry.keys;
+    model::Objects& o = entry.objects;
+    if (!copy_from_merged(Kind::kIngress, file, k, m.ingresses, o.ingresses) ||
+        !copy_from_merged(Kind::kIngressClass, file, k, m.ingress_classes, o.ingress_classes) ||
+        !copy_from_merged(Kind::kService, file, k, m.services, o.services) ||
+        !copy_from_merged(Kind::kEndpointSlice, file, k, m.endpoint_slices, o.endpoint_slices) ||
+        !copy_from_merged(Kind::kSecret, file, k, m.secrets, o.secrets))
+      throw std::logic_error("manifest cache: the objects of " + file +
+                             " are neither kept nor in the merged result");
+    entry.has_objects = true;
+  }
   model::Objects all;
   for (const Entry* entry : order_) {
     append_copies(entry->objects.ingresses, all.ingresses);
@@ -302,8 +366,11 @@ Reloaded ManifestCache::reload(const Changes& changes) {
   if (!merged_ || !patch(changed)) {
     merge_all();
     out.merged = true;
+    for (auto& [file, entry] : entries_) drop_objects(entry);
   } else {
     out.changes = changes_of(changed);
+    for (const Changed& c : changed)
+      if (c.after) drop_objects(*const_cast<Entry*>(c.after));
   }
   // load_manifests' order: expansion problems, then each file's, then the merge's warnings.
   out.diagnostics = expand_diagnostics_;

@@ -86,13 +86,17 @@ class ManifestCache {
     bool racy = true;                // timestamp not older than the read: read again next time
     std::optional<std::string> racy_text;  // what was read, kept while racy: an unchanged
                                            // re-read then costs a comparison, not a decode
-    model::Objects objects;          // as decoded from this file, before de-duplication
+    std::vector<model::ObjectKey> keys;  // of the objects it defines, in document order
+    // As decoded from this file, before de-duplication; dropped (has_objects false) once the
+    // merged result holds them, unless the file defines a duplicated key (drop_objects).
+    model::Objects objects;
+    bool has_objects = false;
     model::Diagnostics diagnostics;  // read and decode problems of this file
   };
   // A file whose objects changed in this reload (`after` null: the file is gone).
   struct Changed {
     std::string file;
-    model::Objects before;
+    std::vector<model::ObjectKey> before;  // the keys it defined
     const Entry* after = nullptr;
   };
 
@@ -109,7 +113,10 @@ class ManifestCache {
   bool has_aliases() const;
   // Applies `changed` to merged_ in place; false when a duplicate key makes that unsafe.
   bool patch(const std::vector<Changed>& changed);
+  // Merges every file's objects anew. Throws std::logic_error if a file's dropped objects are
+  // not in the merged result (a bug: the caller then starts from a new cache).
   void merge_all();
+  void drop_objects(Entry& entry) const;
   static model::ObjectChanges changes_of(const std::vector<Changed>& changed);
 
   std::vector<std::string> paths_;

@@ -341,7 +341,7 @@ TEST_F(ManifestCacheTest, RandomEditsThroughNamedChangesEqualAFullLoad) {
     return out;
   };
   std::map<std::string, std::string> before = services_of(*cache.reload().objects);
-  for (int round = 0; round < 40; ++round) {
+  for (int round = 0; round < 100; ++round) {
     std::set<std::string> touched;
     for (int edits = 1 + static_cast<int>(next(3)); edits > 0; --edits) {
       const std::string file = "f" + std::to_string(next(6)) + ".yaml";
