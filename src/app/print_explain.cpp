@@ -14,7 +14,8 @@ void print_explanation(const routing::RouteTable& table, const routing::Explanat
       const std::string& host = e.entry->host();
       out << "  " << c.name << "  " << (host.empty() ? "*" : host) << " " << r.path << " "
           << model::to_string(r.path_type) << " -> " << table.cluster(r.cluster).label()
-          << " (" << r.ingress.namespace_ << "/" << r.ingress.name << "): " << c.verdict << '\n';
+          << " (" << e.entry->ingress_of(r).namespace_ << "/" << e.entry->ingress_of(r).name
+          << "): " << c.verdict << '\n';
     }
   }
   out << "result:  " << e.outcome << '\n';

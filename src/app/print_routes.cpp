@@ -68,7 +68,7 @@ void print_routes_text(const RouteTable& table, std::ostream& out) {
                                   ? endpoints_text(c)
                                   : "never used: shadowed by " + table.route_name(h, r.shadowed_by);
       rows.push_back({table.route_name(h, r.id), host_text(host.host()), r.path, c.label(),
-                      model::to_string(r.path_type), ingress_text(r.ingress), endpoints});
+                      model::to_string(r.path_type), ingress_text(host.ingress_of(r)), endpoints});
     }
   }
   print_table(rows, out);
@@ -101,7 +101,7 @@ void print_routes_json(const RouteTable& table, const model::Diagnostics& diagno
                             {"host", host.host()},
                             {"path", r.path},
                             {"pathType", model::to_string(r.path_type)},
-                            {"ingress", ingress_text(r.ingress)},
+                            {"ingress", ingress_text(host.ingress_of(r))},
                             {"backend", cluster_json(table.cluster(r.cluster))}};
       o["shadowedBy"] = r.shadowed_by == kNone
                             ? boost::json::value(nullptr)

@@ -103,7 +103,7 @@ IngressBackend decode_backend(FieldReader& r, const json::object& b, const std::
     ref.api_group = r.string(*res, "apiGroup", resource_path).value_or("");
     ref.kind = r.string(*res, "kind", resource_path).value_or("");
     ref.name = r.string(*res, "name", resource_path).value_or("");
-    out.resource = std::move(ref);
+    out.resource = std::make_shared<const TypedLocalObjectReference>(std::move(ref));
   }
   return out;
 }

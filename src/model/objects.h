@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -51,10 +52,11 @@ struct TypedLocalObjectReference {
   std::string name;
 };
 
-// Exactly one of service and resource is set (validated at decode time).
+// Exactly one of service and resource is set (validated at decode time). A resource backend is
+// rare and three strings long: boxed, so every path of every Ingress is ~90 bytes smaller.
 struct IngressBackend {
   std::optional<IngressServiceBackend> service;
-  std::optional<TypedLocalObjectReference> resource;
+  std::shared_ptr<const TypedLocalObjectReference> resource;
 };
 
 struct HTTPIngressPath {

@@ -450,6 +450,7 @@ struct Compiler::State {
     const model::IngressBackend* last_backend = nullptr;
     for (const auto& [age, ingress] : sources) {
       const IngressRef ref{ingress->meta.namespace_, ingress->meta.name};
+      std::uint32_t ref_index = kNone;
       last_backend = nullptr;  // the memo is per namespace
       for (std::size_t i = 0; i < ingress->rules.size(); ++i) {
         const model::IngressRule& rule = ingress->rules[i];
@@ -466,7 +467,8 @@ struct Compiler::State {
           }
           last_backend = &p.backend;
           route.cluster = last_cluster;
-          route.ingress = ref;
+          if (ref_index == kNone) ref_index = builder.add_ingress(ref);
+          route.ingress = ref_index;
           route.rule_index = static_cast<std::uint32_t>(i);
           route.path_index = static_cast<std::uint32_t>(j);
           const std::uint32_t shadowed_by = builder.add_route(std::move(route));
@@ -477,7 +479,8 @@ struct Compiler::State {
                  "host " + (host.empty() ? std::string("(any)") : host) + " path " + added.path +
                      " is already defined by " +
                      field_of_path(winner.rule_index, winner.path_index) + " of Ingress " +
-                     winner.ingress.namespace_ + "/" + winner.ingress.name +
+                     builder.table().ingress_of(winner).namespace_ + "/" +
+                     builder.table().ingress_of(winner).name +
                      " (older, or first by namespace/name); this path is ignored");
           } else {
             report_cluster(diagnostics, *ingress, added.cluster, field_of_path(i, j) + ".backend");

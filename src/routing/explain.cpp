@@ -104,7 +104,8 @@ Explanation explain(const RouteTable& table, std::string_view host, std::string_
     case MatchKind::kRoute:
       out.outcome = describe(table.route_name(m.host, m.route->id), entry->host(), *m.route) +
                     " → " + m.cluster->label() + " (Ingress " +
-                    m.route->ingress.namespace_ + "/" + m.route->ingress.name + ")";
+                    entry->ingress_of(*m.route).namespace_ + "/" +
+                    entry->ingress_of(*m.route).name + ")";
       break;
     case MatchKind::kHostDefault:
       out.outcome = "no path of " + entry->host() + " matches: its default backend " +

@@ -54,6 +54,7 @@ std::size_t HostTable::memory_bytes() const {
                       routes_.capacity() * sizeof(Route) + keys_.capacity() * sizeof(RouteKey) +
                       path_arena_.capacity();
   for (const Route& r : routes_) bytes += r.path.capacity() > 15 ? r.path.capacity() : 0;
+  bytes += ingresses_.capacity() * sizeof(IngressRef);
   return bytes;
 }
 

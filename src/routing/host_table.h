@@ -28,7 +28,7 @@ struct Route {
   std::string path;      // as written; "/" when an ImplementationSpecific path was omitted
   model::PathType path_type = model::PathType::kPrefix;
   std::uint32_t cluster = kNone;  // index into RouteTable::clusters()
-  IngressRef ingress;
+  std::uint32_t ingress = 0;      // index into its HostTable's ingresses()
   std::uint32_t rule_index = 0;
   std::uint32_t path_index = 0;
   std::uint32_t shadowed_by = kNone;  // the id of a conflicting, winning route: never matches
@@ -41,6 +41,9 @@ class HostTable {
   const std::vector<Route>& routes() const { return routes_; }
   std::uint32_t default_cluster() const { return default_cluster_; }  // kNone when unset
   const IngressRef& default_from() const { return default_from_; }     // who set it
+  // The Ingresses this host's routes come from, oldest first (routes name them by index).
+  const std::vector<IngressRef>& ingresses() const { return ingresses_; }
+  const IngressRef& ingress_of(const Route& route) const { return ingresses_[route.ingress]; }
 
   // The id of the route that wins for `path` (origin-form, normalized, no query), or kNone.
   // Never allocates.
@@ -76,6 +79,7 @@ class HostTable {
   std::vector<RouteKey> keys_;
   std::string path_arena_;
   std::vector<Route> routes_;
+  std::vector<IngressRef> ingresses_;
   std::string host_;
   IngressRef default_from_;
 };

@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 
 #include <bit>
+#include <cstring>
 #include <cstdlib>
 #include <memory>
 #include <new>
@@ -36,19 +37,38 @@ void PathTrie::freeze() {
   slot_count_ = capacity;
   std::uninitialized_fill_n(slots_.get(), capacity, Slot{});
   const std::size_t mask = capacity - 1;
-  edges_.for_each([&](std::uint32_t parent, std::string_view, std::uint64_t hash,
+  keys_.clear();
+  edges_.for_each([&](std::uint32_t parent, std::string_view key, std::uint64_t hash,
                       std::uint32_t child) {
     std::size_t i = hash & mask;
     for (; slots_[i].node != kNone; i = (i + 1) & mask)
       if (slots_[i].hash == hash && slots_[i].parent == parent) verified_only_ = true;
-    slots_[i] = Slot{hash, parent, child, nodes_[child], 0};
+    const auto offset = static_cast<std::uint32_t>(keys_.size());
+    const auto length = static_cast<std::uint32_t>(key.size());
+    keys_.append(reinterpret_cast<const char*>(&length), sizeof(length)).append(key);
+    slots_[i] = Slot{hash, parent, child, nodes_[child], offset};
   });
+  keys_.shrink_to_fit();
+  // Only building needs these; the slots carry each node's rules (a small host's trie is
+  // mostly this index otherwise).
+  edges_ = FlatIndex();
+  nodes_ = std::vector<Rules>();
 }
 
+// The element's slot has the element's hash, so a probe from that hash meets it before an empty
+// slot; slots with the same hash but another key (a collision) are passed over.
 PathTrie::Step PathTrie::find_verified(std::uint32_t parent, std::string_view element) const {
-  std::uint32_t child = edges_.find(parent, element);
-  if (child == FlatIndex::kMissing) return {};
-  return {child, &nodes_[child]};
+  const std::uint64_t hash = hash_bytes(element, parent);
+  const std::size_t mask = slot_count_ - 1;
+  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+    const Slot& s = slots_[i];
+    if (s.node == kNone) return {};
+    if (s.hash != hash || s.parent != parent) continue;
+    std::uint32_t length;
+    std::memcpy(&length, keys_.data() + s.key, sizeof(length));
+    if (std::string_view(keys_.data() + s.key + sizeof(length), length) == element)
+      return {s.node, &s.rules};
+  }
 }
 
 }  // namespace gatehouse::routing

@@ -42,19 +42,21 @@ class PathTrie {
   std::uint32_t add_root();
   std::uint32_t add_child(std::uint32_t parent, std::string_view element);
   Rules& rules(std::uint32_t node) { return nodes_[node]; }
+
+  // Freezes the trie: builds the lookup table and frees what only building needed (the edge
+  // index and the per-node rules, which the slots carry). Take the root's rules first.
   void freeze();
 
   // ---- lookup (after freeze)
-  const Rules& rules(std::uint32_t node) const { return nodes_[node]; }
   // The child of `parent` named `element`, by hash only; {kNone, nullptr} when there is none.
   Step find(std::uint32_t parent, std::string_view element) const;
   // The same with the key compared byte for byte.
   Step find_verified(std::uint32_t parent, std::string_view element) const;
   bool verified_only() const { return verified_only_; }
 
-  std::size_t node_count() const { return nodes_.size(); }
   std::size_t memory_bytes() const {
-    return nodes_.capacity() * sizeof(Rules) + slot_count_ * sizeof(Slot) + edges_.memory_bytes();
+    return nodes_.capacity() * sizeof(Rules) + slot_count_ * sizeof(Slot) +
+           edges_.memory_bytes() + keys_.capacity();
   }
 
  private:
@@ -63,7 +65,7 @@ class PathTrie {
     std::uint32_t parent = 0;
     std::uint32_t node = kNone;  // kNone marks an empty slot
     Rules rules;
-    std::uint32_t unused = 0;  // pads the slot to 32 bytes: two per cache line
+    std::uint32_t key = 0;  // offset into keys_ of the element (for verified lookups)
   };
   static_assert(sizeof(Slot) == 32);
 
@@ -77,8 +79,9 @@ class PathTrie {
   std::unique_ptr<Slot[], FreeSlots> slots_;
   std::size_t slot_count_ = 0;
   bool verified_only_ = false;
-  std::vector<Rules> nodes_;
-  FlatIndex edges_;  // (parent, element) → child, with keys: building and verified lookups
+  std::vector<Rules> nodes_;  // while building
+  FlatIndex edges_;           // (parent, element) → child, while building
+  std::string keys_;          // after freeze: each element as a 4-byte length and its bytes
 };
 
 inline PathTrie::Step PathTrie::find(std::uint32_t parent, std::string_view element) const {

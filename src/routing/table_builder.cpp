@@ -61,6 +61,11 @@ std::uint32_t TableBuilder::add_route(Route route) {
   return shadowed_by;
 }
 
+std::uint32_t TableBuilder::add_ingress(IngressRef ingress) {
+  table_->ingresses_.push_back(std::move(ingress));
+  return static_cast<std::uint32_t>(table_->ingresses_.size() - 1);
+}
+
 bool TableBuilder::set_default(std::uint32_t cluster, const IngressRef& from) {
   HostTable& t = *table_;
   if (t.default_cluster_ != kNone) return false;
@@ -72,8 +77,8 @@ bool TableBuilder::set_default(std::uint32_t cluster, const IngressRef& from) {
 std::shared_ptr<const HostTable> TableBuilder::finish() {
   HostTable& t = *table_;
   if (t.root_ != kNone) {
-    t.trie_.freeze();
     t.root_rules_ = t.trie_.rules(t.root_);
+    t.trie_.freeze();
   }
   t.keys_.reserve(t.routes_.size());
   for (const Route& r : t.routes_) {

@@ -23,6 +23,10 @@ class TableBuilder {
   // shadowed; kNone otherwise.
   std::uint32_t add_route(Route route);
 
+  // The index routes of Ingress `ingress` are added with (Route::ingress): call once per
+  // Ingress, before its routes.
+  std::uint32_t add_ingress(IngressRef ingress);
+
   // Sets the host's default backend unless one is set already (the first, i.e. oldest, wins).
   bool set_default(std::uint32_t cluster, const IngressRef& from);
 

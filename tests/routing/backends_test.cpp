@@ -145,7 +145,8 @@ TEST(Backends, ResourceBackendAnswers503) {
   model::Objects o;
   auto p = path("/", P, "x");
   p.backend.service.reset();
-  p.backend.resource = model::TypedLocalObjectReference{"k8s.example.com", "StorageBucket", "b"};
+  p.backend.resource = std::make_shared<const model::TypedLocalObjectReference>(
+      model::TypedLocalObjectReference{"k8s.example.com", "StorageBucket", "b"});
   o.ingresses.push_back(ingress("r", {rule("r.org", {p})}));
   auto c = compile(o, {});
   EXPECT_EQ(c.table->match("r.org", "/").cluster->status, ClusterStatus::kResource);

@@ -37,8 +37,8 @@ std::string observe(const Compiled& compiled) {
     out += "\n";
     for (const Route& r : host.routes()) {
       out += "  " + t.route_name(h, r.id) + " " + r.path + " " + model::to_string(r.path_type) +
-             " -> " + cluster_text(t.cluster(r.cluster)) + " " + r.ingress.namespace_ + "/" +
-             r.ingress.name + " rules[" + std::to_string(r.rule_index) + "].paths[" +
+             " -> " + cluster_text(t.cluster(r.cluster)) + " " + host.ingress_of(r).namespace_ + "/" +
+             host.ingress_of(r).name + " rules[" + std::to_string(r.rule_index) + "].paths[" +
              std::to_string(r.path_index) + "]";
       if (r.shadowed_by != kNone) out += " shadowed by " + t.route_name(h, r.shadowed_by);
       out += "\n";
@@ -93,7 +93,8 @@ class World {
   model::IngressBackend backend() {
     if (pick(12) == 0) {
       model::IngressBackend b;
-      b.resource = model::TypedLocalObjectReference{"example.com", "Bucket", "b"};
+      b.resource = std::make_shared<const model::TypedLocalObjectReference>(
+          model::TypedLocalObjectReference{"example.com", "Bucket", "b"});
       return b;
     }
     model::IngressBackend b = service_backend(service_name(), 80 + pick(2));
