@@ -25,9 +25,17 @@ using Name = std::pair<std::string, std::string>;  // namespace, name
 // newer than any real one; ties by namespace/name.
 using Age = std::tuple<bool, std::int64_t, std::string, std::string>;
 
-Age age_of(const Ingress& ingress) {
+// An Age without its namespace/name (kept where the name is at hand: a map's key).
+using Created = std::pair<bool, std::int64_t>;
+
+Created created_of(const Ingress& ingress) {
   const auto& t = ingress.meta.creation_timestamp;
-  return {!t.has_value(), t.value_or(0), ingress.meta.namespace_, ingress.meta.name};
+  return {!t.has_value(), t.value_or(0)};
+}
+
+template <class Name>
+Age age_of(const Name& name, const Created& created) {
+  return {created.first, created.second, name.first, name.second};
 }
 
 // Where a host goes in RouteTable::hosts(): where it first appears when the Ingresses are read
@@ -121,13 +129,13 @@ struct Compiler::State {
     std::shared_ptr<const Cluster> cluster;
     model::IngressBackend backend;  // what it resolves, for resolving again
     std::string port_label;
-    std::set<std::string> hosts;  // the hosts whose HostTable names it
+    std::set<const std::string*> hosts;  // the hosts whose HostTable names it (keys of `hosts`)
     std::set<Name> defaults_of;   // the Ingresses whose spec.defaultBackend it is
     bool pinned = false;          // --default-backend
   };
 
   struct IngressInfo {
-    Age age;
+    Created created;  // with the map key, its Age
     std::vector<std::string> hosts;  // the host entries its rules create (ours only)
     std::uint32_t default_cluster = kNone;
   };
@@ -137,7 +145,8 @@ struct Compiler::State {
     std::shared_ptr<const HostTable> table;
     std::vector<std::uint32_t> clusters;  // every cluster id the table names, sorted
     Diagnostics diagnostics;
-    std::optional<HostOrder> order;
+    // Its entry in host_order while it has one (map iterators stay valid until erased).
+    std::optional<std::map<HostOrder, std::pair<const std::string, HostInfo>*>::iterator> place;
   };
 
   explicit State(CompileOptions o) : options(std::move(o)) {}
@@ -158,7 +167,7 @@ struct Compiler::State {
   std::map<Name, Diagnostics> ingress_diagnostics;      // of any Ingress; non-empty lists only
   std::map<Age, Name> global_default_candidates;        // ours, no rules, a defaultBackend
   std::unordered_map<std::string, HostInfo> hosts;
-  std::map<HostOrder, std::string> host_order;
+  std::map<HostOrder, std::pair<const std::string, HostInfo>*> host_order;  // → hosts' entry
 
   std::vector<ClusterSlot> clusters;
   std::vector<std::uint32_t> free_clusters;
@@ -312,7 +321,7 @@ struct Compiler::State {
       Cluster now = resolve(slot);
       if (now == *slot.cluster) continue;
       if (now.status != slot.cluster->status || now.detail != slot.cluster->detail) {
-        dirty_hosts.insert(slot.hosts.begin(), slot.hosts.end());
+        for (const std::string* host : slot.hosts) dirty_hosts.insert(*host);
         changed_ingresses.insert(slot.defaults_of.begin(), slot.defaults_of.end());
       }
       slot.cluster = std::make_shared<const Cluster>(std::move(now));
@@ -351,7 +360,7 @@ struct Compiler::State {
         hosts[host].ingresses.erase(name);
         dirty_hosts.insert(host);
       }
-      global_default_candidates.erase(old->second.age);
+      global_default_candidates.erase(age_of(name, old->second.created));
       const std::uint32_t cluster = old->second.default_cluster;
       ingresses.erase(old);
       if (cluster != kNone) {
@@ -366,7 +375,7 @@ struct Compiler::State {
     Diagnostics diagnostics;
     if (is_ours(*ingress, diagnostics)) {
       IngressInfo info;
-      info.age = age_of(*ingress);
+      info.created = created_of(*ingress);
       bool named_host = false;
       for (const auto& rule : ingress->rules) {
         named_host |= !rule.host.empty();
@@ -387,7 +396,7 @@ struct Compiler::State {
         clusters[info.default_cluster].defaults_of.insert(name);
         report_cluster(diagnostics, *ingress, info.default_cluster, "spec.defaultBackend");
         if (ingress->rules.empty())
-          global_default_candidates.emplace(info.age, name);
+          global_default_candidates.emplace(age_of(name, info.created), name);
         else if (!named_host)
           warn(diagnostics, *ingress, "spec.defaultBackend",
                "an Ingress whose rules name no host does not set the default for other hosts; "
@@ -414,7 +423,8 @@ struct Compiler::State {
     HostInfo& info = it->second;
     std::vector<std::uint32_t> old_clusters = std::move(info.clusters);
     info.clusters.clear();
-    for (std::uint32_t id : old_clusters) clusters[id].hosts.erase(host);
+    const std::string* host_key = &it->first;  // stable while the host exists
+    for (std::uint32_t id : old_clusters) clusters[id].hosts.erase(host_key);
 
     if (info.ingresses.empty()) {
       hosts.erase(it);
@@ -423,7 +433,7 @@ struct Compiler::State {
     }
 
     // Precedence order: oldest Ingress first (SPEC.md §5.2).
-    std::vector<std::pair<const Age*, const Ingress*>> sources;
+    std::vector<std::pair<Age, const Ingress*>> sources;
     sources.reserve(info.ingresses.size());
     std::size_t routes = 0, path_bytes = 0;
     for (const Name& name : info.ingresses) {
@@ -431,7 +441,7 @@ struct Compiler::State {
       if (!ingress)
         throw std::logic_error("compile: Ingress " + name.first + "/" + name.second +
                                " is gone but was not named as changed");
-      sources.emplace_back(&ingresses.at(name).age, ingress);
+      sources.emplace_back(age_of(name, ingresses.at(name).created), ingress);
       for (const auto& rule : ingress->rules)
         if (rule.host == host)
           for (const auto& p : rule.paths) {
@@ -440,7 +450,7 @@ struct Compiler::State {
           }
     }
     std::sort(sources.begin(), sources.end(),
-              [](const auto& a, const auto& b) { return *a.first < *b.first; });
+              [](const auto& a, const auto& b) { return a.first < b.first; });
 
     TableBuilder builder(host);
     builder.reserve(routes, path_bytes);
@@ -455,7 +465,7 @@ struct Compiler::State {
       for (std::size_t i = 0; i < ingress->rules.size(); ++i) {
         const model::IngressRule& rule = ingress->rules[i];
         if (rule.host != host || (host.empty() && rule.paths.empty())) continue;
-        if (!order) order = HostOrder{*age, static_cast<std::uint32_t>(i)};
+        if (!order) order = HostOrder{age, static_cast<std::uint32_t>(i)};
         for (std::size_t j = 0; j < rule.paths.size(); ++j) {
           const model::HTTPIngressPath& p = rule.paths[j];
           Route route;
@@ -499,14 +509,16 @@ struct Compiler::State {
     std::sort(info.clusters.begin(), info.clusters.end());
     info.clusters.erase(std::unique(info.clusters.begin(), info.clusters.end()),
                         info.clusters.end());
-    for (std::uint32_t id : info.clusters) clusters[id].hosts.insert(host);
+    for (std::uint32_t id : info.clusters) clusters[id].hosts.insert(host_key);
     for (std::uint32_t id : old_clusters) release(id);
     info.table = builder.finish();
     info.diagnostics = std::move(diagnostics);
     // Both hold unless `changes` missed an object (the caller's contract): fail loudly then.
-    if (!order || !host_order.emplace(*order, host).second)
+    if (!order) throw std::logic_error("compile: host " + host + " has no rule");
+    auto placed = host_order.emplace(std::move(*order), &*it);
+    if (!placed.second)
       throw std::logic_error("compile: host " + host + " lost its place; changes were incomplete");
-    info.order = order;
+    info.place = placed.first;
   }
 
   static bool same_backend(const model::IngressBackend& a, const model::IngressBackend& b) {
@@ -589,9 +601,9 @@ Compiled Compiler::compile(const model::Objects& objects, const model::ObjectCha
   // Two hosts may swap places (an Ingress's rules reordered): free every place first.
   for (const std::string& host : dirty_hosts) {
     auto it = s.hosts.find(host);
-    if (it == s.hosts.end() || !it->second.order) continue;
-    s.host_order.erase(*it->second.order);
-    it->second.order.reset();
+    if (it == s.hosts.end() || !it->second.place) continue;
+    s.host_order.erase(*it->second.place);
+    it->second.place.reset();
   }
   for (const std::string& host : dirty_hosts) s.rebuild_host(host);
 
@@ -611,8 +623,9 @@ void Compiler::assemble(RouteTable& t, Diagnostics& diagnostics) {
 
   t.hosts_.reserve(s.host_order.size());
   t.route_base_.reserve(s.host_order.size());
-  for (const auto& [order, host] : s.host_order) {
-    const State::HostInfo& info = s.hosts.at(host);
+  for (const auto& [order, entry] : s.host_order) {
+    const std::string& host = entry->first;
+    const State::HostInfo& info = entry->second;
     const auto index = static_cast<std::uint32_t>(t.hosts_.size());
     if (host.empty())
       t.any_host_ = index;
