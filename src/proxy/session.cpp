@@ -255,7 +255,7 @@ asio::awaitable<Session::Outcome> Session::handle(std::size_t head_size) {
     co_return co_await reply(404, has_body || !req.keep_alive);
   }
   const std::uint32_t cluster = m.cluster_id;
-  if (generation->endpoints[cluster].empty()) {
+  if (generation->endpoints_of(cluster).empty()) {
     in_start_ += head_size;
     co_return co_await reply(503, has_body || !req.keep_alive, m.cluster->detail);
   }
@@ -362,7 +362,7 @@ void Session::build_response_head(const http1::Response& resp, bool close) {
 asio::awaitable<Session::Outcome> Session::forward(Generation& generation, std::uint32_t cluster,
                                                    std::size_t head_size) {
   const ProxyOptions& options = worker_.options();
-  const auto& endpoints = generation.endpoints[cluster];
+  const auto endpoints = generation.endpoints_of(cluster);
   std::unique_ptr<UpstreamConnection> upstream;
   tcp::endpoint pod;
   EndpointState* state = nullptr;  // pod's health and load record in this worker
@@ -375,7 +375,7 @@ asio::awaitable<Session::Outcome> Session::forward(Generation& generation, std::
     if (index < 0) break;
     if (index < 64) tried |= 1ull << index;
     pod = endpoints[static_cast<std::size_t>(index)];
-    state = generation.states[cluster][static_cast<std::size_t>(index)];
+    state = generation.states_of(cluster)[static_cast<std::size_t>(index)];
     upstream = worker_.pool().acquire(pod, Clock::now(), options.timeouts.idle);
     if (upstream) {
       ++worker_.stats().upstream_reuses;

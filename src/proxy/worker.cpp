@@ -66,24 +66,28 @@ void Worker::publish(std::shared_ptr<const routing::RouteTable> table) {
 void Worker::adopt(std::shared_ptr<const routing::RouteTable> table) {
   auto g = std::make_unique<Generation>();
   const auto& clusters = table->clusters();
-  g->endpoints.resize(clusters.size());
+  g->first.reserve(clusters.size() + 1);
   g->cursors.assign(clusters.size(), static_cast<std::uint32_t>(id_));
   // Consecutive tables share the clusters a change did not touch: their endpoints are parsed
   // already.
   const Generation* previous = generations_.empty() ? nullptr : generations_.back().get();
-  for (std::size_t i = 0; i < clusters.size(); ++i) {
+  if (previous) g->endpoints.reserve(previous->endpoints.size());
+  for (std::uint32_t i = 0; i < clusters.size(); ++i) {
+    g->first.push_back(static_cast<std::uint32_t>(g->endpoints.size()));
     if (!clusters[i]) continue;
-    if (previous && i < previous->endpoints.size() &&
+    if (previous && i + 1 < previous->first.size() &&
         previous->table->clusters()[i] == clusters[i]) {
-      g->endpoints[i] = previous->endpoints[i];
+      auto same = previous->endpoints_of(i);
+      g->endpoints.insert(g->endpoints.end(), same.begin(), same.end());
       continue;
     }
     for (const routing::Endpoint& e : clusters[i]->endpoints) {
       boost::system::error_code ec;
       auto address = asio::ip::make_address(e.address, ec);
-      if (!ec) g->endpoints[i].emplace_back(address, e.port);
+      if (!ec) g->endpoints.emplace_back(address, e.port);
     }
   }
+  g->first.push_back(static_cast<std::uint32_t>(g->endpoints.size()));
   g->table = std::move(table);
   generations_.push_back(std::move(g));
   // Free the generations no request uses any more (never the current one).
@@ -92,13 +96,11 @@ void Worker::adopt(std::shared_ptr<const routing::RouteTable> table) {
   // Forget the records of pods no live generation lists (pods churn); the others stay where they
   // are (unordered_map nodes do not move), so older generations' pointers remain valid.
   std::unordered_set<tcp::endpoint, EndpointHash> listed;
-  for (const auto& live : generations_)
-    for (const auto& list : live->endpoints) listed.insert(list.begin(), list.end());
+  for (const auto& live : generations_) listed.insert(live->endpoints.begin(), live->endpoints.end());
   std::erase_if(endpoints_, [&](const auto& entry) { return !listed.contains(entry.first); });
   Generation& current = *generations_.back();
-  current.states.resize(current.endpoints.size());
-  for (std::size_t i = 0; i < current.endpoints.size(); ++i)
-    for (const tcp::endpoint& e : current.endpoints[i]) current.states[i].push_back(&endpoints_[e]);
+  current.states.reserve(current.endpoints.size());
+  for (const tcp::endpoint& e : current.endpoints) current.states.push_back(&endpoints_[e]);
 }
 
 Generation* Worker::acquire_generation() {
@@ -114,7 +116,7 @@ void Worker::release_generation(Generation* g) {
 }
 
 int Worker::pick_endpoint(Generation& g, std::uint32_t cluster, std::uint64_t tried) {
-  const auto& states = g.states[cluster];
+  const auto states = g.states_of(cluster);
   const auto now = std::chrono::steady_clock::now();
   loads_.clear();
   std::size_t untried = 0;

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <list>
 #include <memory>
+#include <span>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -34,15 +35,24 @@ class Session;
 struct EndpointState;
 
 // One RouteTable as this worker uses it: the endpoints parsed once into socket addresses, and the
-// balancer counter of each cluster.
+// balancer counter of each cluster. Flat arrays (cluster i's endpoints are [first[i],
+// first[i + 1])): three allocations per table, not two per cluster.
 struct Generation {
   std::shared_ptr<const routing::RouteTable> table;
-  std::vector<std::vector<boost::asio::ip::tcp::endpoint>> endpoints;  // by cluster index
+  std::vector<boost::asio::ip::tcp::endpoint> endpoints;
+  std::vector<std::uint32_t> first;  // by cluster index, and one past the last cluster
   // The worker's health and load record of each of those endpoints, looked up once here so a
   // request does no hash lookup. Records live in Worker::endpoints_ while any generation lists them.
-  std::vector<std::vector<EndpointState*>> states;
-  std::vector<std::uint32_t> cursors;                                  // by cluster index
+  std::vector<EndpointState*> states;  // parallel to endpoints
+  std::vector<std::uint32_t> cursors;  // by cluster index
   std::uint64_t in_flight = 0;
+
+  std::span<const boost::asio::ip::tcp::endpoint> endpoints_of(std::uint32_t cluster) const {
+    return {endpoints.data() + first[cluster], first[cluster + 1] - first[cluster]};
+  }
+  std::span<EndpointState* const> states_of(std::uint32_t cluster) const {
+    return {states.data() + first[cluster], first[cluster + 1] - first[cluster]};
+  }
 };
 
 // Passive health and load of one pod address, as seen by this worker.
