@@ -67,7 +67,7 @@ void print_routes_text(const RouteTable& table, std::ostream& out) {
       std::string endpoints = r.shadowed_by == kNone
                                   ? endpoints_text(c)
                                   : "never used: shadowed by " + table.route_name(h, r.shadowed_by);
-      rows.push_back({table.route_name(h, r.id), host_text(host.host()), r.path, c.label(),
+      rows.push_back({table.route_name(h, r.id), host_text(host.host()), std::string(r.path), c.label(),
                       model::to_string(r.path_type), ingress_text(host.ingress_of(r)), endpoints});
     }
   }

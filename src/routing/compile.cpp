@@ -469,7 +469,7 @@ struct Compiler::State {
         for (std::size_t j = 0; j < rule.paths.size(); ++j) {
           const model::HTTPIngressPath& p = rule.paths[j];
           Route route;
-          route.path = p.path.empty() ? "/" : p.path;
+          std::string route_path = p.path.empty() ? "/" : p.path;
           route.path_type = p.path_type;
           if (!last_backend || !same_backend(*last_backend, p.backend)) {
             last_cluster = acquire(ref.namespace_, p.backend);
@@ -481,12 +481,13 @@ struct Compiler::State {
           route.ingress = ref_index;
           route.rule_index = static_cast<std::uint32_t>(i);
           route.path_index = static_cast<std::uint32_t>(j);
-          const std::uint32_t shadowed_by = builder.add_route(std::move(route));
+          const std::string path_text = route_path;  // for the warnings below
+          const std::uint32_t shadowed_by = builder.add_route(route, std::move(route_path));
           const Route& added = builder.table().routes().back();
           if (shadowed_by != kNone) {
             const Route& winner = builder.table().routes()[shadowed_by];
             warn(diagnostics, *ingress, field_of_path(i, j),
-                 "host " + (host.empty() ? std::string("(any)") : host) + " path " + added.path +
+                 "host " + (host.empty() ? std::string("(any)") : host) + " path " + path_text +
                      " is already defined by " +
                      field_of_path(winner.rule_index, winner.path_index) + " of Ingress " +
                      builder.table().ingress_of(winner).namespace_ + "/" +

@@ -14,8 +14,8 @@ std::string_view trim_slash(std::string_view p) {
 }
 
 std::string describe(const std::string& name, const std::string& host, const Route& r) {
-  return name + " " + (host.empty() ? std::string("(any host)") : host) + " " + r.path + " " +
-         model::to_string(r.path_type);
+  return name + " " + (host.empty() ? std::string("(any host)") : host) + " " +
+         std::string(r.path) + " " + model::to_string(r.path_type);
 }
 
 // SPEC.md §5 as a sort key: longer match, then Exact, then the longer path as written, then the
@@ -35,11 +35,11 @@ std::string why_lost(const Route& loser, const Route& winner, const RouteTable& 
     return "loses: conflicts with " + table.route_name(host, loser.shadowed_by) +
            " (same host, path and match type; the older Ingress wins)";
   std::size_t lw = trim_slash(loser.path).size(), ww = trim_slash(winner.path).size();
-  if (lw < ww) return "loses: shorter match than " + winner.path;
+  if (lw < ww) return "loses: shorter match than " + std::string(winner.path);
   if (!is_prefix_like(winner.path_type) && is_prefix_like(loser.path_type))
     return "loses: Exact beats Prefix at equal length";
   if (loser.path.size() < winner.path.size())
-    return "loses: " + winner.path + " is preferred to " + loser.path +
+    return "loses: " + std::string(winner.path) + " is preferred to " + std::string(loser.path) +
            " (the longer path as written)";
   return "loses: " + table.route_name(host, winner.id) + " is older";
 }
@@ -92,8 +92,9 @@ Explanation explain(const RouteTable& table, std::string_view host, std::string_
     }
     for (const Route* r : misses) {
       std::string why = r->path_type == model::PathType::kExact
-                            ? "does not match: Exact needs the whole path to be " + r->path
-                            : "does not match: " + r->path + " is not a prefix of " +
+                            ? "does not match: Exact needs the whole path to be " +
+                                  std::string(r->path)
+                            : "does not match: " + std::string(r->path) + " is not a prefix of " +
                                   std::string(request) + " element by element";
       out.candidates.push_back(Candidate{r, table.route_name(index, r->id), false, std::move(why)});
     }

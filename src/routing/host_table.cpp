@@ -53,7 +53,6 @@ std::size_t HostTable::memory_bytes() const {
   std::size_t bytes = sizeof(*this) + host_.capacity() + trie_.memory_bytes() +
                       routes_.capacity() * sizeof(Route) + keys_.capacity() * sizeof(RouteKey) +
                       path_arena_.capacity();
-  for (const Route& r : routes_) bytes += r.path.capacity() > 15 ? r.path.capacity() : 0;
   bytes += ingresses_.capacity() * sizeof(IngressRef);
   return bytes;
 }

@@ -25,7 +25,9 @@ struct IngressRef {
 // One path of one rule of one Ingress, as compiled.
 struct Route {
   std::uint32_t id = 0;  // index into its HostTable's routes(), which are in precedence order
-  std::string path;      // as written; "/" when an ImplementationSpecific path was omitted
+  // As written; "/" when an ImplementationSpecific path was omitted. Points into its HostTable
+  // (set when the table is finished), so it lives as long as the table.
+  std::string_view path;
   model::PathType path_type = model::PathType::kPrefix;
   std::uint32_t cluster = kNone;  // index into RouteTable::clusters()
   std::uint32_t ingress = 0;      // index into its HostTable's ingresses()

@@ -16,6 +16,7 @@ TableBuilder::TableBuilder(std::string host) : table_(std::make_unique<HostTable
 
 void TableBuilder::reserve(std::size_t routes, std::size_t path_bytes) {
   HostTable& t = *table_;
+  paths_.reserve(routes);
   t.routes_.reserve(routes);
   t.keys_.reserve(routes);
   t.path_arena_.reserve(path_bytes);
@@ -23,12 +24,12 @@ void TableBuilder::reserve(std::size_t routes, std::size_t path_bytes) {
   t.trie_.reserve(routes + 1, path_bytes);
 }
 
-std::uint32_t TableBuilder::add_route(Route route) {
+std::uint32_t TableBuilder::add_route(Route route, std::string path) {
   HostTable& t = *table_;
   route.id = static_cast<std::uint32_t>(t.routes_.size());
   if (t.root_ == kNone) t.root_ = t.trie_.add_root();
 
-  auto [trimmed, slash] = trim_slash(route.path);
+  auto [trimmed, slash] = trim_slash(path);
   std::uint32_t node = t.root_;
   std::size_t pos = 1;
   while (pos <= trimmed.size()) {
@@ -50,14 +51,16 @@ std::uint32_t TableBuilder::add_route(Route route) {
     n.prefix = route.id;
   } else {
     const Route& current = t.routes_[n.prefix];
-    if (current.path == route.path) {
+    const std::string& current_path = paths_[current.id];
+    if (current_path == path) {
       shadowed_by = current.id;  // a conflict: the earlier (older) route keeps the path
-    } else if (slash && !current.path.ends_with('/')) {
+    } else if (slash && !current_path.ends_with('/')) {
       n.prefix = route.id;  // "/foo/" is preferred over "/foo" (the longer path as written)
     }
   }
   route.shadowed_by = shadowed_by;
-  t.routes_.push_back(std::move(route));
+  t.routes_.push_back(route);
+  paths_.push_back(std::move(path));
   return shadowed_by;
 }
 
@@ -81,12 +84,21 @@ std::shared_ptr<const HostTable> TableBuilder::finish() {
     t.trie_.freeze();
   }
   t.keys_.reserve(t.routes_.size());
-  for (const Route& r : t.routes_) {
+  std::size_t bytes = 0;
+  for (const std::string& path : paths_) bytes += path.size();
+  t.path_arena_.reserve(bytes);  // exactly: the routes' views must not move
+  for (Route& r : t.routes_) {
+    const std::string& path = paths_[r.id];
     t.keys_.push_back({static_cast<std::uint32_t>(t.path_arena_.size()),
-                       static_cast<std::uint32_t>(r.path.size()), r.cluster,
+                       static_cast<std::uint32_t>(path.size()), r.cluster,
                        r.path_type == model::PathType::kExact});
-    t.path_arena_.append(r.path);
+    t.path_arena_.append(path);
   }
+  for (Route& r : t.routes_) {
+    const auto& key = t.keys_[r.id];
+    r.path = std::string_view(t.path_arena_.data() + key.path_offset, key.path_length);
+  }
+  paths_.clear();
   return std::shared_ptr<const HostTable>(std::move(table_));
 }
 

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "routing/host_table.h"
 
@@ -18,10 +19,10 @@ class TableBuilder {
   // Room for `routes` routes whose paths hold `path_bytes` bytes in all.
   void reserve(std::size_t routes, std::size_t path_bytes);
 
-  // Adds a route (its id is assigned here). Returns the id of the earlier route that has the same
-  // path as written and match type, in which case the new route is kept for display but
-  // shadowed; kNone otherwise.
-  std::uint32_t add_route(Route route);
+  // Adds a route whose path is `path` (its id is assigned here; route.path is set by finish).
+  // Returns the id of the earlier route that has the same path as written and match type, in
+  // which case the new route is kept for display but shadowed; kNone otherwise.
+  std::uint32_t add_route(Route route, std::string path);
 
   // The index routes of Ingress `ingress` are added with (Route::ingress): call once per
   // Ingress, before its routes.
@@ -35,6 +36,7 @@ class TableBuilder {
 
  private:
   std::unique_ptr<HostTable> table_;
+  std::vector<std::string> paths_;  // by route id, until finish() moves them into the table
 };
 
 }  // namespace gatehouse::routing

@@ -38,7 +38,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const routing::Route& r = *view.route;
     const std::string& rule_host = view.host->host();
     std::string host = rule_host.starts_with("*.") ? "x" + rule_host.substr(1) : rule_host;
-    for (std::string path : {r.path, r.path + "/x", r.path + "x", std::string("/")}) {
+    const std::string rule_path(r.path);
+    for (std::string path : {rule_path, rule_path + "/x", rule_path + "x", std::string("/")}) {
       routing::MatchResult m = table.match(host, path);
       routing::Explanation e = routing::explain(table, host, path);
       check(m.kind == e.result.kind && m.route == e.result.route);

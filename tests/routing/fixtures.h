@@ -115,7 +115,7 @@ inline Compiled compile_with_backends(model::Objects objects, CompileOptions opt
 inline std::string matched_path(const RouteTable& table, std::string_view host,
                                 std::string_view request) {
   MatchResult m = table.match(host, request);
-  return m.kind == MatchKind::kRoute ? m.route->path : "";
+  return m.kind == MatchKind::kRoute ? std::string(m.route->path) : "";
 }
 
 inline std::string matched_service(const RouteTable& table, std::string_view host,

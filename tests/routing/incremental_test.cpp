@@ -36,7 +36,8 @@ std::string observe(const Compiled& compiled) {
              host.default_from().namespace_ + "/" + host.default_from().name;
     out += "\n";
     for (const Route& r : host.routes()) {
-      out += "  " + t.route_name(h, r.id) + " " + r.path + " " + model::to_string(r.path_type) +
+      out += "  " + t.route_name(h, r.id) + " " + std::string(r.path) + " " +
+             model::to_string(r.path_type) +
              " -> " + cluster_text(t.cluster(r.cluster)) + " " + host.ingress_of(r).namespace_ + "/" +
              host.ingress_of(r).name + " rules[" + std::to_string(r.rule_index) + "].paths[" +
              std::to_string(r.path_index) + "]";

@@ -107,7 +107,7 @@ TEST(Compile, SameObjectsInAnyOrderGiveTheSameTable) {
   auto describe = [](const RouteTable& t) {
     std::string out;
     for (const RouteView& r : t.routes())
-      out += r.name() + " " + r.host->host() + r.route->path + " " +
+      out += r.name() + " " + r.host->host() + std::string(r.route->path) + " " +
              t.cluster(r.route->cluster).label() + " " + std::to_string(r.route->shadowed_by) +
              "\n";
     return out;
