@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   # build
   g++ cmake make pkg-config ca-certificates
-  libboost1.81-dev libboost-json1.81-dev libyaml-cpp-dev libcli11-dev
+  libboost1.81-dev libboost-json1.81-dev libyaml-cpp-dev libcli11-dev liburing-dev
   # tests, fuzzing, micro-benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
   # real peers for the end-to-end tests

@@ -12,6 +12,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+
+#include "app/io_backend.h"
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -688,6 +690,10 @@ error_code open_listener(tcp::acceptor& acceptor, const tcp::endpoint& endpoint,
 }  // namespace
 
 int run_echo(const EchoOptions& options) {
+  if (const std::string problem = io_backend_problem(); !problem.empty()) {
+    std::cerr << "gatehouse echo: " << problem << '\n';
+    return 2;
+  }
   auto endpoint = parse_listen(options.listen);
   if (!endpoint) {
     std::cerr << "gatehouse echo: cannot parse listen address '" << options.listen

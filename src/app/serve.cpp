@@ -2,6 +2,8 @@
 
 #include <malloc.h>
 
+#include "app/io_backend.h"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -201,6 +203,10 @@ asio::awaitable<void> admin_loop(tcp::acceptor& acceptor, const Controller& cont
 }  // namespace
 
 int run_serve(const ServeOptions& options) {
+  if (const std::string problem = io_backend_problem(); !problem.empty()) {
+    log(problem);
+    return 2;
+  }
   // Every configuration builds a table of a few MiB while the previous one is still in use.
   // glibc would serve the large blocks with fresh mmap()s and trim freed memory back to the
   // kernel, so each reload would pay for its page faults again (costly on a VM: a reload at
@@ -282,7 +288,8 @@ int run_serve(const ServeOptions& options) {
   for (const auto& a : addresses)
     listening += (listening.empty() ? "" : ", ") + a.address().to_string() + ":" +
                  std::to_string(a.port());
-  log("serving on " + listening + " with " + std::to_string(count) + " workers");
+  log("serving on " + listening + " with " + std::to_string(count) + " workers (" +
+      io_backend_name() + ")");
 
   asio::signal_set signals(control, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
