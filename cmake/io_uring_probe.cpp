@@ -4,7 +4,7 @@
 
 int main() {
   io_uring ring;
-  if (io_uring_queue_init(8, &ring, 0) < 0) return 1;
+  if (io_uring_queue_init(16384, &ring, 0) < 0) return 1;  // Asio's ring size
   io_uring_queue_exit(&ring);
   return 0;
 }

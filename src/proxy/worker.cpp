@@ -157,11 +157,28 @@ std::uint64_t Worker::next_random() {
 
 namespace {
 
-// A connection accept4() made non-blocking and close-on-exec, handed to Asio without the two
-// syscalls Asio adds to a descriptor it did not create: ioctl(FIONBIO) before the first
+#ifdef GATEHOUSE_IO_URING
+// io_uring (docs/decisions/0006): the connection stays in blocking mode, so each receive or send
+// is one submission-queue entry. Asio turns an operation on a socket flagged non-blocking into a
+// poll entry followed by its own recv()/send() syscall, which would undo the batching.
+constexpr int kAcceptFlags = SOCK_CLOEXEC;
+
+class AcceptedSocket : public tcp::socket {
+ public:
+  AcceptedSocket(asio::io_context& io, const tcp& protocol, int fd,
+                 boost::system::error_code& ec)
+      : tcp::socket(io) {
+    assign(protocol, fd, ec);
+  }
+};
+#else
+// epoll: a connection accept4() made non-blocking and close-on-exec, handed to Asio without the
+// two syscalls Asio adds to a descriptor it did not create: ioctl(FIONBIO) before the first
 // operation, and EPOLL_CTL_DEL before close (the kernel drops a closed descriptor from epoll by
 // itself, and this one is never duplicated). Sets the flags of Asio's reactive socket state
 // (Boost.Asio's detail::socket_ops) that say so; only registering with epoll remains.
+constexpr int kAcceptFlags = SOCK_NONBLOCK | SOCK_CLOEXEC;
+
 class AcceptedSocket : public tcp::socket {
  public:
   AcceptedSocket(asio::io_context& io, const tcp& protocol, int fd,
@@ -174,6 +191,7 @@ class AcceptedSocket : public tcp::socket {
     state &= ~asio::detail::socket_ops::possible_dup;
   }
 };
+#endif
 
 constexpr int kAcceptBatch = 8;  // connections taken per wake-up, so a flood cannot starve others
 
@@ -195,8 +213,7 @@ asio::awaitable<void> Worker::accept_loop(tcp::acceptor& acceptor) {
       // The peer address comes with accept4(), so the session needs no getpeername().
       tcp::endpoint peer;
       socklen_t length = static_cast<socklen_t>(peer.capacity());
-      const int fd = ::accept4(acceptor.native_handle(), peer.data(), &length,
-                               SOCK_NONBLOCK | SOCK_CLOEXEC);
+      const int fd = ::accept4(acceptor.native_handle(), peer.data(), &length, kAcceptFlags);
       if (fd < 0) {
         const int err = errno;
         if (err == EAGAIN || err == EWOULDBLOCK) break;

@@ -38,6 +38,12 @@ struct Route {
 
 class HostTable {
  public:
+  HostTable() = default;
+  // Routes hold views into path_arena_, whose bytes may sit inside the string object itself
+  // (short-string optimisation): a copied or moved table would leave them pointing at the old one.
+  HostTable(const HostTable&) = delete;
+  HostTable& operator=(const HostTable&) = delete;
+
   const std::string& host() const { return host_; }
   // Every route of this host, shadowed ones included, oldest Ingress first.
   const std::vector<Route>& routes() const { return routes_; }
