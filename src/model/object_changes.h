@@ -10,6 +10,23 @@ namespace gatehouse::model {
 
 enum class Kind : std::uint8_t { kIngress, kIngressClass, kService, kEndpointSlice, kSecret };
 
+// "Ingress", "Service", ...: the kind as Kubernetes (and every Diagnostic) spells it.
+inline const char* to_string(Kind kind) {
+  switch (kind) {
+    case Kind::kIngress:
+      return "Ingress";
+    case Kind::kIngressClass:
+      return "IngressClass";
+    case Kind::kService:
+      return "Service";
+    case Kind::kEndpointSlice:
+      return "EndpointSlice";
+    case Kind::kSecret:
+      return "Secret";
+  }
+  return "?";
+}
+
 struct ObjectKey {
   Kind kind = Kind::kIngress;
   std::string namespace_;  // "" for cluster-scoped kinds

@@ -157,27 +157,19 @@ std::uint64_t Worker::next_random() {
 
 namespace {
 
+// A connection accept4() made close-on-exec, handed to Asio.
+// - epoll: accept4 also makes it non-blocking, and the flags of Asio's reactive socket state
+//   (Boost.Asio's detail::socket_ops) say so, sparing the two syscalls Asio adds to a descriptor
+//   it did not create: ioctl(FIONBIO) before the first operation, and EPOLL_CTL_DEL before close
+//   (the kernel drops a closed descriptor from epoll itself; this one is never duplicated).
+// - io_uring (docs/decisions/0006): it stays in blocking mode, so each receive or send is one
+//   submission-queue entry; on a socket flagged non-blocking Asio submits a poll and then calls
+//   recv()/send() itself, which would undo the batching.
 #ifdef GATEHOUSE_IO_URING
-// io_uring (docs/decisions/0006): the connection stays in blocking mode, so each receive or send
-// is one submission-queue entry. Asio turns an operation on a socket flagged non-blocking into a
-// poll entry followed by its own recv()/send() syscall, which would undo the batching.
 constexpr int kAcceptFlags = SOCK_CLOEXEC;
-
-class AcceptedSocket : public tcp::socket {
- public:
-  AcceptedSocket(asio::io_context& io, const tcp& protocol, int fd,
-                 boost::system::error_code& ec)
-      : tcp::socket(io) {
-    assign(protocol, fd, ec);
-  }
-};
 #else
-// epoll: a connection accept4() made non-blocking and close-on-exec, handed to Asio without the
-// two syscalls Asio adds to a descriptor it did not create: ioctl(FIONBIO) before the first
-// operation, and EPOLL_CTL_DEL before close (the kernel drops a closed descriptor from epoll by
-// itself, and this one is never duplicated). Sets the flags of Asio's reactive socket state
-// (Boost.Asio's detail::socket_ops) that say so; only registering with epoll remains.
 constexpr int kAcceptFlags = SOCK_NONBLOCK | SOCK_CLOEXEC;
+#endif
 
 class AcceptedSocket : public tcp::socket {
  public:
@@ -185,13 +177,14 @@ class AcceptedSocket : public tcp::socket {
                  boost::system::error_code& ec)
       : tcp::socket(io) {
     assign(protocol, fd, ec);
+#ifndef GATEHOUSE_IO_URING
     if (ec) return;
     auto& state = impl_.get_implementation().state_;
     state |= asio::detail::socket_ops::internal_non_blocking;
     state &= ~asio::detail::socket_ops::possible_dup;
+#endif
   }
 };
-#endif
 
 constexpr int kAcceptBatch = 8;  // connections taken per wake-up, so a flood cannot starve others
 
@@ -203,8 +196,8 @@ asio::awaitable<void> Worker::accept_loop(tcp::acceptor& acceptor) {
   const tcp protocol = acceptor.local_endpoint(local_ec).protocol();
   acceptor.non_blocking(true, local_ec);  // accept4 below must not block when the queue is empty
   for (;;) {
-    // Asio re-arms the edge-triggered registration (EPOLL_CTL_MOD) for a wait, so this also
-    // completes at once for connections still queued after a full batch or a pause.
+    // A wait is armed anew each time (epoll: EPOLL_CTL_MOD; io_uring: a poll entry), so this
+    // also completes at once for connections still queued after a full batch or a pause.
     auto [ec] = co_await acceptor.async_wait(tcp::acceptor::wait_read,
                                              asio::as_tuple(asio::use_awaitable));
     if (ec == asio::error::operation_aborted || !acceptor.is_open() || draining_) co_return;

@@ -481,13 +481,12 @@ struct Compiler::State {
           route.ingress = ref_index;
           route.rule_index = static_cast<std::uint32_t>(i);
           route.path_index = static_cast<std::uint32_t>(j);
-          const std::string path_text = route_path;  // for the warnings below
           const std::uint32_t shadowed_by = builder.add_route(route, std::move(route_path));
           const Route& added = builder.table().routes().back();
           if (shadowed_by != kNone) {
             const Route& winner = builder.table().routes()[shadowed_by];
             warn(diagnostics, *ingress, field_of_path(i, j),
-                 "host " + (host.empty() ? std::string("(any)") : host) + " path " + path_text +
+                 "host " + (host.empty() ? std::string("(any)") : host) + " path " + builder.path(added.id) +
                      " is already defined by " +
                      field_of_path(winner.rule_index, winner.path_index) + " of Ingress " +
                      builder.table().ingress_of(winner).namespace_ + "/" +

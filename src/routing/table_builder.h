@@ -32,6 +32,8 @@ class TableBuilder {
   bool set_default(std::uint32_t cluster, const IngressRef& from);
 
   const HostTable& table() const { return *table_; }
+  // Route `id`'s path until finish() (Route::path is set only then).
+  const std::string& path(std::uint32_t id) const { return paths_[id]; }
   std::shared_ptr<const HostTable> finish();
 
  private:

@@ -61,7 +61,7 @@ KeyView key_view(const T& object) {
 // full merge: a key defined twice, in this file or also in another one. `sorted` may then be
 // half-patched (only in objects `file` defined); the caller merges anew.
 template <class T>
-bool patch_kind(model::Kind kind, const char* kind_name, const std::string& file,
+bool patch_kind(model::Kind kind, const std::string& file,
                 const std::vector<model::ObjectKey>& before, const std::vector<T>* after,
                 std::vector<T>& sorted, const std::set<std::string>& duplicated) {
   auto position = [&sorted](const KeyView& key) {
@@ -71,6 +71,7 @@ bool patch_kind(model::Kind kind, const char* kind_name, const std::string& file
   auto holds = [&sorted](auto it, const KeyView& key) {
     return it != sorted.end() && key_view(*it) == key;
   };
+  const char* kind_name = model::to_string(kind);
   std::set<KeyView> now;
   if (after) {
     for (const T& object : *after) {
@@ -287,15 +288,15 @@ bool ManifestCache::patch(const std::vector<Changed>& changed) {
   for (const Changed& c : changed) {
     const model::Objects* a = c.after ? &c.after->objects : nullptr;
     const std::vector<model::ObjectKey>& b = c.before;
-    if (!patch_kind(Kind::kIngress, "Ingress", c.file, b, a ? &a->ingresses : nullptr,
+    if (!patch_kind(Kind::kIngress, c.file, b, a ? &a->ingresses : nullptr,
                     m.ingresses, dup) ||
-        !patch_kind(Kind::kIngressClass, "IngressClass", c.file, b,
+        !patch_kind(Kind::kIngressClass, c.file, b,
                     a ? &a->ingress_classes : nullptr, m.ingress_classes, dup) ||
-        !patch_kind(Kind::kService, "Service", c.file, b, a ? &a->services : nullptr,
+        !patch_kind(Kind::kService, c.file, b, a ? &a->services : nullptr,
                     m.services, dup) ||
-        !patch_kind(Kind::kEndpointSlice, "EndpointSlice", c.file, b,
+        !patch_kind(Kind::kEndpointSlice, c.file, b,
                     a ? &a->endpoint_slices : nullptr, m.endpoint_slices, dup) ||
-        !patch_kind(Kind::kSecret, "Secret", c.file, b, a ? &a->secrets : nullptr, m.secrets,
+        !patch_kind(Kind::kSecret, c.file, b, a ? &a->secrets : nullptr, m.secrets,
                     dup))
       return false;
   }
@@ -307,13 +308,10 @@ bool ManifestCache::patch(const std::vector<Changed>& changed) {
 // full merge needs the others). Otherwise merge_all takes them back from the merged result.
 void ManifestCache::drop_objects(Entry& entry) const {
   if (!entry.has_objects) return;
-  for (const model::ObjectKey& key : entry.keys) {
-    static const char* const kNames[] = {"Ingress", "IngressClass", "Service", "EndpointSlice",
-                                         "Secret"};
-    if (duplicated_keys_.count(std::string(kNames[static_cast<int>(key.kind)]) + "/" +
-                               key.namespace_ + "/" + key.name))
+  for (const model::ObjectKey& key : entry.keys)
+    if (duplicated_keys_.count(std::string(model::to_string(key.kind)) + "/" + key.namespace_ +
+                               "/" + key.name))
       return;
-  }
   entry.objects = {};
   entry.has_objects = false;
 }
