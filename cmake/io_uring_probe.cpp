@@ -4,7 +4,7 @@
 
 int main() {
   io_uring ring;
-  if (io_uring_queue_init(16384, &ring, 0) < 0) return 1;  // Asio's ring size
+  if (io_uring_queue_init(1024, &ring, 0) < 0) return 1;  // proxy::kIoUringEntries
   io_uring_queue_exit(&ring);
   return 0;
 }

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "proxy/io_uring_ring.h"
+
 #ifdef GATEHOUSE_IO_URING
 #include <liburing.h>
 #endif
@@ -18,10 +20,10 @@ const char* io_backend_name() {
 
 std::string io_backend_problem() {
 #ifdef GATEHOUSE_IO_URING
-  // As large as Asio's own rings (io_uring_service::ring_size): before Linux 5.12 ring memory
-  // counts against RLIMIT_MEMLOCK, so a small probe could pass where Asio's ring fails.
+  // As large as the workers' rings: before Linux 5.12 ring memory counts against
+  // RLIMIT_MEMLOCK, so a smaller probe could pass where theirs fail.
   io_uring ring;
-  const int result = io_uring_queue_init(16384, &ring, 0);
+  const int result = io_uring_queue_init(proxy::kIoUringEntries, &ring, 0);
   if (result < 0)
     return std::string("this build does its I/O with io_uring, which this machine refuses (") +
            std::strerror(-result) +
