@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "base/strings.h"
+#include "base/base64.h"
 #include "model/decode_fields.h"
 #include "model/validate.h"
 #include "model/yaml_to_json.h"
@@ -239,7 +240,7 @@ void decode_secret(FieldReader& r, const json::object& object, Secret& secret) {
       }
       auto encoded = r.as_string(entry.value(), field);
       if (!encoded) continue;
-      if (auto bytes = detail::decode_base64(*encoded)) {
+      if (auto bytes = decode_base64(*encoded)) {
         secret.data[std::string(entry.key())] = std::move(*bytes);
       } else {
         r.error(field, "invalid base64");
@@ -449,9 +450,10 @@ void decode_yaml(std::string_view text, const Origin& origin, Objects& out,
 }  // namespace
 
 void decode_object(const json::value& object, const Origin& origin, Objects& out,
-                   Diagnostics& diagnostics) {
+                   Diagnostics& diagnostics, std::string_view kind, std::string_view api_version) {
   try {
-    decode_one(object, origin, {}, out, diagnostics);
+    decode_one(object, origin, ItemDefaults{std::string(kind), std::string(api_version)}, out,
+               diagnostics);
   } catch (const std::exception& e) {
     add_error(origin, std::string("cannot decode: ") + e.what(), diagnostics);
   } catch (...) {

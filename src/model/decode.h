@@ -24,8 +24,10 @@ void decode_manifest(std::string_view text, std::string_view file, Objects& out,
                      Diagnostics& diagnostics, ManifestFormat format = ManifestFormat::kAuto);
 
 // Decodes one object already parsed as JSON (a manifest document or an API server response /
-// watch event object). Appends to `out` if the object is a known kind and valid.
+// watch event object). Appends to `out` if the object is a known kind and valid. The API server
+// leaves kind and apiVersion out of a list's items: `kind` and `api_version` stand in for them.
 void decode_object(const boost::json::value& object, const Origin& origin, Objects& out,
-                   Diagnostics& diagnostics);
+                   Diagnostics& diagnostics, std::string_view kind = {},
+                   std::string_view api_version = {});
 
 }  // namespace gatehouse::model

@@ -76,10 +76,6 @@ class FieldReader {
   bool failed_ = false;
 };
 
-// Standard base64 with padding, as Kubernetes encodes Secret data; line breaks are skipped.
-// nullopt when `text` is not valid base64.
-std::optional<std::string> decode_base64(std::string_view text);
-
 // An RFC 3339 time ("2024-01-02T03:04:05Z", "2024-01-02T04:04:05.5+01:00") as Unix seconds, the
 // fraction dropped; nullopt when malformed or not a real date.
 std::optional<std::int64_t> parse_rfc3339(std::string_view text);

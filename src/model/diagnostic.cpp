@@ -4,7 +4,9 @@ namespace gatehouse::model {
 
 std::string Diagnostic::to_string() const {
   std::string out;
-  if (!origin.file.empty()) {
+  if (origin.file == "kube") {
+    out += "kube: ";  // an object from the API server: no file, no document
+  } else if (!origin.file.empty()) {
     out += origin.file;
     out += '#';
     out += std::to_string(origin.document);

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 
+#include "base/base64.h"
 #include "model/decode_fields.h"
 #include "model/manifest_util.h"
 #include "model/yaml_to_json.h"
@@ -530,7 +531,6 @@ stringData:
 }
 
 TEST(DecodeSecret, Base64Decoder) {
-  using detail::decode_base64;
   EXPECT_EQ(decode_base64(""), "");
   EXPECT_EQ(decode_base64("Zg=="), "f");
   EXPECT_EQ(decode_base64("Zm8="), "fo");
