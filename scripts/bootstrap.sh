@@ -6,12 +6,16 @@ set -euo pipefail
 packages=(
   # build
   g++ cmake make pkg-config ca-certificates
-  libboost1.81-dev libboost-json1.81-dev libyaml-cpp-dev libcli11-dev liburing-dev
+  libboost1.81-dev libboost-json1.81-dev libyaml-cpp-dev libcli11-dev liburing-dev libssl-dev
   # tests, fuzzing, micro-benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
-  # real peers for the end-to-end tests
-  curl
+  # real peers for the end-to-end tests; openssl makes the fake API server's certificates
+  curl openssl
 )
+# Tools that may come from elsewhere than these packages: installed from Debian only when absent.
+# python3 runs the fake API server (tests/kube); kubectl (Debian: kubernetes-client) checks it.
+command -v python3 >/dev/null || packages+=(python3)
+command -v kubectl >/dev/null || packages+=(kubernetes-client)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -84,7 +84,16 @@ int main(int argc, char** argv) {
 
   gatehouse::app::ServeOptions serve_options;
   auto* serve = app.add_subcommand("serve", "Run the reverse proxy for the manifests' routes");
-  serve_options.manifests.add_to(*serve);
+  serve_options.manifests.add_to(*serve, false);
+  auto& kube = serve_options.kube;
+  serve->add_option("--kubeconfig", kube.kubeconfig,
+                    "Watch this API server (default without --manifests: $KUBECONFIG, else the "
+                    "Pod's service account)");
+  serve->add_option("--kube-context", kube.context, "kubeconfig context (default: current)");
+  serve->add_option("--watch-namespace", kube.namespaces,
+                    "Watch only this namespace (repeatable; default: all)");
+  serve->add_flag("--allow-insecure-kubeconfig", kube.allow_insecure,
+                  "Accept a kubeconfig's insecure-skip-tls-verify (never for production)");
   serve->add_option("-l,--listen", serve_options.listen, "ADDR:PORT to serve HTTP on (repeatable)")
       ->required();
   serve->add_option("-w,--workers", serve_options.workers, "Worker threads (default: one per core)");
@@ -119,7 +128,10 @@ int main(int argc, char** argv) {
   echo->add_option("--threads", echo_options.threads, "Event loops")->capture_default_str();
 
   CLI11_PARSE(app, argc, argv);
-  if (serve->parsed()) return gatehouse::app::run_serve(serve_options);
+  if (serve->parsed()) {
+    serve_options.without_class_given = serve->count("--watch-ingress-without-class") > 0;
+    return gatehouse::app::run_serve(serve_options);
+  }
   if (echo->parsed()) return gatehouse::app::run_echo(echo_options);
   if (routes->parsed()) return run_routes(routes_options, output);
   if (explain->parsed()) return run_explain(explain_options, host, path);

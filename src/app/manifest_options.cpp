@@ -4,16 +4,17 @@
 
 namespace gatehouse::app {
 
-void ManifestOptions::add_to(CLI::App& command) {
+void ManifestOptions::add_to(CLI::App& command, bool manifests_required) {
   command
       .add_option("-m,--manifests", manifests,
                   "Manifest files or directories (*.yaml, *.yml, *.json in them, sorted)")
-      ->required();
+      ->required(manifests_required);
   command.add_option("--ingress-class", ingress_class,
                      "Class name matched against the kubernetes.io/ingress.class annotation")
       ->capture_default_str();
   command.add_option("--watch-ingress-without-class", watch_ingress_without_class,
-                     "Serve Ingresses that name no class (default: true for manifest files)")
+                     "Serve Ingresses that name no class (default: true for manifest files, false "
+                     "for an API server)")
       ->capture_default_str();
   command.add_option("--default-backend", default_backend,
                      "NAMESPACE/SERVICE:PORT answering requests no rule matches (default: 404)");

@@ -17,7 +17,8 @@ struct ManifestOptions {
   bool watch_ingress_without_class = true;  // files were given to us: serve class-less Ingresses
   std::string default_backend;              // NAMESPACE/SERVICE:PORT, "" for the built-in 404
 
-  void add_to(CLI::App& command);
+  // `manifests_required` false where another source can stand in (serve --kubeconfig).
+  void add_to(CLI::App& command, bool manifests_required = true);
 };
 
 struct Loaded {

@@ -14,6 +14,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <chrono>
+#include <cstdlib>
+#include <map>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -22,6 +24,7 @@
 #include "proxy/worker.h"
 #include "routing/compile.h"
 #include "source/file_watcher.h"
+#include "source/kube/kube_source.h"
 #include "source/manifest_cache.h"
 
 namespace gatehouse::app {
@@ -80,9 +83,13 @@ class Controller {
     }
   }
 
-  bool init_options() {
+  // `from_api_server`: class-less Ingresses are served only when asked for (as ingress-nginx).
+  bool init_options(bool from_api_server) {
     compile_options_.ingress_class = options_.manifests.ingress_class;
-    compile_options_.watch_ingress_without_class = options_.manifests.watch_ingress_without_class;
+    compile_options_.watch_ingress_without_class =
+        from_api_server && !options_.without_class_given
+            ? false
+            : options_.manifests.watch_ingress_without_class;
     if (!options_.manifests.default_backend.empty()) {
       auto ref = routing::parse_service_ref(options_.manifests.default_backend);
       if (!ref) {
@@ -93,6 +100,33 @@ class Controller {
     }
     compiler_ = routing::Compiler(compile_options_);
     return true;
+  }
+
+  // Compiles and publishes what the API server's watches delivered.
+  void apply(source::kube::KubeUpdate update) {
+    try {
+      const auto started = Clock::now();
+      if (compile_all_next_) update.changes = model::ObjectChanges::everything();
+      compile_all_next_ = false;
+      const std::size_t changed = update.changes.all ? 0 : update.changes.keys.size();
+      routing::Compiled compiled = compiler_.compile(*update.objects, update.changes);
+      update.objects.reset();  // the source patches its objects in place when nobody holds them
+      // Refused objects are reported once, when they arrive; the compiler's diagnostics describe
+      // the whole table each time and are logged when they change.
+      for (const auto& d : update.diagnostics) log(d.to_string());
+      log_changed(compiled.diagnostics);
+      publish(compiled.table);
+      log("configuration " + std::to_string(++generation_) + ": " +
+          std::to_string(table_->route_count()) + " rules from the API server (" +
+          (changed ? std::to_string(changed) + (changed == 1 ? " object" : " objects") + " changed"
+                   : std::string("full compile")) +
+          "), published in " + micros(Clock::now() - started) + " us");
+    } catch (const std::exception& e) {
+      log(std::string("compiling the API server's objects failed (") + e.what() +
+          "): keeping the last good configuration");
+      compiler_ = routing::Compiler(compile_options_);
+      compile_all_next_ = true;
+    }
   }
 
   // Ready once a configuration is loaded, and no longer once draining: the load balancer's
@@ -120,31 +154,41 @@ class Controller {
     // Only the hosts the changed objects touch are compiled again.
     routing::Compiled compiled = compiler_.compile(*r.objects, r.changes);
     const auto compiled_at = Clock::now();
-    std::vector<std::string> lines;
-    for (const auto& d : r.diagnostics) lines.push_back(d.to_string());
-    for (const auto& d : compiled.diagnostics) lines.push_back(d.to_string());
-    if (lines != last_diagnostics_) {
-      for (const auto& line : lines) log(line);
-      last_diagnostics_ = std::move(lines);
-    }
+    model::Diagnostics all = std::move(r.diagnostics);
+    for (auto& d : compiled.diagnostics) all.push_back(std::move(d));
+    log_changed(all);
     if (file_broken && table_) {
       log("a manifest file is malformed: keeping the last good configuration");
       return true;
     }
-    table_ = compiled.table;
-    for (auto& w : workers_) w->publish(table_);
+    publish(compiled.table);
     // A full merge (the first load, mostly) leaves megabytes of decoder and merge temporaries
     // free; give them back once. Ordinary reloads keep freed memory (see run_serve's mallopt).
     if (r.merged) ::malloc_trim(0);
-    auto micros = [](Clock::duration d) {
-      return std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(d).count());
-    };
     log("configuration " + std::to_string(++generation_) + ": " +
         std::to_string(table_->route_count()) + " rules, " + std::to_string(r.decoded) + " of " +
         std::to_string(r.files) + " files decoded, published in " + micros(Clock::now() - started) +
         " us (files " + micros(loaded - started) + " us, compile " +
         micros(compiled_at - loaded) + " us)");
     return true;
+  }
+
+  static std::string micros(Clock::duration d) {
+    return std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(d).count());
+  }
+
+  // Logs the diagnostics when they differ from the last ones logged.
+  void log_changed(const model::Diagnostics& diagnostics) {
+    std::vector<std::string> lines;
+    for (const auto& d : diagnostics) lines.push_back(d.to_string());
+    if (lines == last_diagnostics_) return;
+    for (const auto& line : lines) log(line);
+    last_diagnostics_ = std::move(lines);
+  }
+
+  void publish(std::shared_ptr<const routing::RouteTable> table) {
+    table_ = std::move(table);
+    for (auto& w : workers_) w->publish(table_);
   }
 
   const ServeOptions& options_;
@@ -156,6 +200,7 @@ class Controller {
   std::vector<std::string> last_diagnostics_;
   std::uint64_t generation_ = 0;
   std::size_t last_files_ = 0;
+  bool compile_all_next_ = false;
   bool draining_ = false;
 };
 
@@ -200,9 +245,39 @@ asio::awaitable<void> admin_loop(tcp::acceptor& acceptor, const Controller& cont
   }
 }
 
+// --kubeconfig, else $KUBECONFIG (a ':'-separated list, as kubectl reads it), else the Pod's
+// service account.
+Result<source::kube::KubeConfig> kube_config_of(const KubeOptions& options) {
+  source::kube::KubeConfigOptions files;
+  files.context = options.context;
+  files.allow_insecure = options.allow_insecure;
+  if (!options.kubeconfig.empty()) {
+    files.files = {options.kubeconfig};
+  } else if (const char* env = std::getenv("KUBECONFIG"); env && *env) {
+    std::string list = env;
+    for (std::size_t start = 0, end; start <= list.size(); start = end + 1) {
+      end = list.find(':', start);
+      if (end == std::string::npos) end = list.size();
+      if (end > start) files.files.push_back(list.substr(start, end - start));
+    }
+  }
+  if (!files.files.empty()) return source::kube::load_kubeconfig(files);
+  std::map<std::string, std::string> env;
+  for (const char* name : {"KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT"})
+    if (const char* value = std::getenv(name)) env[name] = value;
+  if (env.size() < 2)
+    return Error::invalid(
+        "nothing to serve: give --manifests, or --kubeconfig (or KUBECONFIG), or run in a Pod");
+  return source::kube::load_in_cluster(options.service_account_dir, env);
+}
+
 }  // namespace
 
 int run_serve(const ServeOptions& options) {
+  if (!options.manifests.manifests.empty() && !options.kube.kubeconfig.empty()) {
+    log("give --manifests or --kubeconfig, not both");
+    return 2;
+  }
   if (const std::string problem = io_backend_problem(); !problem.empty()) {
     log(problem);
     return 2;
@@ -249,19 +324,43 @@ int run_serve(const ServeOptions& options) {
     }
   }
 
+  const bool from_api_server = options.manifests.manifests.empty();
   Controller controller(options, workers);
-  if (!controller.init_options()) return 2;
+  if (!controller.init_options(from_api_server)) return 2;
 
   asio::io_context control;
-  // Watching starts before the first load: a change made meanwhile is then reported to the
-  // callback, which runs once `control` runs, instead of being missed.
-  source::FileWatcher watcher(
-      control.get_executor(), options.manifests.manifests,
-      std::chrono::milliseconds(options.settle_ms),
-      [&controller](const source::Changes& changes) { controller.reload(changes); });
-  if (std::string error = watcher.start(); !error.empty())
-    log("watching the manifests failed (" + error + "): changes will not be picked up");
-  controller.reload(source::Changes::everything());
+  std::unique_ptr<source::FileWatcher> watcher;
+  std::unique_ptr<source::kube::KubeSource> kube;
+  if (from_api_server) {
+    auto config = kube_config_of(options.kube);
+    if (!config) {
+      log(config.error().message);
+      return 2;
+    }
+    auto client = source::kube::ApiClient::create(control.get_executor(), std::move(*config));
+    if (!client) {
+      log(client.error().message);
+      return 2;
+    }
+    log("watching the API server https://" + (*client)->config().host + ":" +
+        (*client)->config().port + " (" + (*client)->config().origin + ")");
+    kube = std::make_unique<source::kube::KubeSource>(
+        control.get_executor(), std::move(*client), options.kube.namespaces,
+        std::chrono::milliseconds(options.settle_ms),
+        [&controller](source::kube::KubeUpdate update) { controller.apply(std::move(update)); },
+        [](const std::string& line) { log("kube: " + line); });
+    kube->start();
+  } else {
+    // Watching starts before the first load: a change made meanwhile is then reported to the
+    // callback, which runs once `control` runs, instead of being missed.
+    watcher = std::make_unique<source::FileWatcher>(
+        control.get_executor(), options.manifests.manifests,
+        std::chrono::milliseconds(options.settle_ms),
+        [&controller](const source::Changes& changes) { controller.reload(changes); });
+    if (std::string error = watcher->start(); !error.empty())
+      log("watching the manifests failed (" + error + "): changes will not be picked up");
+    controller.reload(source::Changes::everything());
+  }
 
   std::unique_ptr<tcp::acceptor> admin;
   if (!options.admin_listen.empty()) {
@@ -296,7 +395,7 @@ int run_serve(const ServeOptions& options) {
     if (ec) return;
     log(std::string("signal ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") +
         ": draining connections");
-    watcher.stop();
+    if (watcher) watcher->stop();
     controller.set_draining();  // /readyz answers 503 from now on; the admin port stays open
     for (auto& w : workers) w->drain();
     // Workers end by themselves when their last connection closes; after the drain deadline

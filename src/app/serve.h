@@ -1,5 +1,6 @@
-// `gatehouse serve`: the reverse proxy. Loads the manifests, compiles them, starts one worker per
-// core, and recompiles and republishes the table whenever the manifests change on disk.
+// `gatehouse serve`: the reverse proxy. Loads the manifests (or lists and watches an API server),
+// compiles them, starts one worker per core, and recompiles and republishes the table whenever
+// the objects change.
 #pragma once
 
 #include <string>
@@ -10,8 +11,19 @@
 
 namespace gatehouse::app {
 
+// Where the objects come from when no --manifests are given: an API server.
+struct KubeOptions {
+  std::string kubeconfig;               // --kubeconfig; else KUBECONFIG; else in-cluster
+  std::string context;                  // --kube-context
+  std::vector<std::string> namespaces;  // --watch-namespace (repeatable); none: all
+  bool allow_insecure = false;          // --allow-insecure-kubeconfig
+  std::string service_account_dir = "/var/run/secrets/kubernetes.io/serviceaccount";
+};
+
 struct ServeOptions {
   ManifestOptions manifests;
+  bool without_class_given = false;  // --watch-ingress-without-class was on the command line
+  KubeOptions kube;
   std::vector<std::string> listen;  // "ADDR:PORT" or "[V6]:PORT"
   int workers = 0;                  // 0: one per core
   std::string admin_listen;         // "" for none: /healthz, /readyz

@@ -1,0 +1,282 @@
+#include "source/kube/informer.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <cctype>
+#include <cstdio>
+
+namespace gatehouse::source::kube {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+std::string percent_encode(std::string_view value) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : value) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+const json::object* object_at(const json::object& o, const char* key) {
+  const json::value* v = o.if_contains(key);
+  return v ? v->if_object() : nullptr;
+}
+
+std::string string_at(const json::object* o, const char* key) {
+  if (!o) return {};
+  const json::value* v = o->if_contains(key);
+  return v && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+// A Status body's message, or the start of whatever the body is.
+std::string message_of(const std::string& body) {
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec);
+  if (!ec && v.is_object()) {
+    std::string m = string_at(&v.get_object(), "message");
+    if (!m.empty()) return m;
+  }
+  return body.substr(0, 200);
+}
+
+std::string seconds_text(std::chrono::milliseconds d) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f s", static_cast<double>(d.count()) / 1000.0);
+  return text;
+}
+
+}  // namespace
+
+const std::vector<Resource>& watched_resources() {
+  static const std::vector<Resource> resources = {
+      {model::Kind::kIngressClass, "/apis/networking.k8s.io/v1", "ingressclasses", false, ""},
+      {model::Kind::kIngress, "/apis/networking.k8s.io/v1", "ingresses", true, ""},
+      {model::Kind::kService, "/api/v1", "services", true, ""},
+      {model::Kind::kEndpointSlice, "/apis/discovery.k8s.io/v1", "endpointslices", true,
+       "labelSelector=" + percent_encode("kubernetes.io/service-name")},
+      {model::Kind::kSecret, "/api/v1", "secrets", true,
+       "fieldSelector=" + percent_encode("type=kubernetes.io/tls")},
+  };
+  return resources;
+}
+
+Informer::Informer(ApiClient& client, Resource resource, std::string scope,
+                   ObjectCache& cache, std::function<void()> on_change, Log log,
+                   InformerOptions options)
+    : client_(client),
+      resource_(std::move(resource)),
+      namespace_(std::move(scope)),
+      cache_(cache),
+      on_change_(std::move(on_change)),
+      log_(std::move(log)),
+      options_(options),
+      random_(std::random_device{}()) {}
+
+std::string Informer::describe() const {
+  return resource_.plural + (namespace_.empty() ? (resource_.namespaced ? " in all namespaces" : "")
+                                                : " in namespace " + namespace_);
+}
+
+std::string Informer::collection_path() const {
+  std::string path = resource_.api_prefix;
+  if (resource_.namespaced && !namespace_.empty()) path += "/namespaces/" + namespace_;
+  return path + "/" + resource_.plural;
+}
+
+std::chrono::milliseconds Informer::next_backoff() {
+  auto base = options_.backoff_initial;
+  for (int i = 0; i < failures_ && base < options_.backoff_max; ++i) base *= 2;
+  base = std::min(base, options_.backoff_max);
+  ++failures_;
+  std::uniform_int_distribution<std::int64_t> jitter(0, base.count());
+  return base + std::chrono::milliseconds(jitter(random_));
+}
+
+Informer::Outcome Informer::failed(const std::string& what, const std::string& error) {
+  wait_ = next_backoff();
+  log_(what + " " + describe() + ": " + error + "; retrying in " + seconds_text(wait_));
+  return Outcome::kRetry;
+}
+
+Informer::Outcome Informer::failed(const std::string& what, const ApiResponse& response) {
+  const unsigned s = response.status;
+  if (s == 401) client_.reload_token();  // a rotated token file is read again
+  if ((s == 429 || s >= 500) && response.retry_after) {
+    wait_ = std::min<std::chrono::milliseconds>(*response.retry_after, options_.retry_after_max);
+    ++failures_;
+  } else {
+    wait_ = next_backoff();
+  }
+  std::string hint;
+  if (s == 401) hint = " (the token is not accepted; it is read again before the next try)";
+  if (s == 403) hint = " (RBAC: the service account needs list and watch on " + resource_.plural + ")";
+  log_(what + " " + describe() + ": HTTP " + std::to_string(s) + ": " + message_of(response.body) +
+       hint + "; retrying in " + seconds_text(wait_));
+  return Outcome::kRetry;
+}
+
+asio::awaitable<void> Informer::run() {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  bool relist = true;
+  for (;;) {
+    if (wait_.count() > 0) {
+      timer.expires_after(wait_);
+      co_await timer.async_wait(kTuple);
+      wait_ = {};
+    }
+    Outcome outcome = Outcome::kOk;
+    if (relist) {
+      outcome = co_await list();
+      if (outcome == Outcome::kOk) relist = false;
+    } else {
+      outcome = co_await watch();
+    }
+    if (outcome == Outcome::kRelist) relist = true;
+  }
+}
+
+asio::awaitable<Informer::Outcome> Informer::list() {
+  std::string next;  // the continue token of the next page
+  std::string version;
+  std::vector<std::string> listed;
+  for (;;) {
+    std::string target = collection_path() + "?limit=" + std::to_string(options_.page_limit);
+    if (!next.empty()) target += "&continue=" + percent_encode(next);
+    if (!resource_.selector.empty()) target += "&" + resource_.selector;
+    auto response = co_await client_.request("GET", target);
+    if (!response) co_return failed("list", response.error().message);
+    if (response->status == 410 && !next.empty()) {
+      // The snapshot behind the continue token is gone: start the list again.
+      log_("list " + describe() + ": the list expired between two pages; listing again");
+      wait_ = next_backoff();
+      co_return Outcome::kRelist;
+    }
+    if (response->status != 200) co_return failed("list", *response);
+    boost::system::error_code ec;
+    json::value page = json::parse(response->body, ec);
+    const json::object* root = ec ? nullptr : page.if_object();
+    const json::value* items = root ? root->if_contains("items") : nullptr;
+    if (!root || !items || !(items->is_array() || items->is_null()))
+      co_return failed("list", "the response is not a list");
+    if (items->is_array()) {
+      for (const json::value& item : items->get_array()) {
+        std::string key;
+        cache_.put(resource_.kind, item, &key);
+        listed.push_back(std::move(key));
+      }
+    }
+    const json::object* meta = object_at(*root, "metadata");
+    version = string_at(meta, "resourceVersion");
+    next = string_at(meta, "continue");
+    if (next.empty()) break;
+  }
+  cache_.keep_only(resource_.kind, resource_.namespaced ? namespace_ : "", listed);
+  version_ = version;
+  synced_ = true;  // failures_ is reset by a watch that works, not by a list
+  on_change_();
+  co_return Outcome::kOk;
+}
+
+asio::awaitable<Informer::Outcome> Informer::watch() {
+  const auto timeout =
+      options_.watch_timeout_min.count() +
+      std::uniform_int_distribution<std::int64_t>(0, options_.watch_timeout_min.count())(random_);
+  std::string target = collection_path() + "?watch=1&allowWatchBookmarks=true&resourceVersion=" +
+                       percent_encode(version_) + "&timeoutSeconds=" + std::to_string(timeout);
+  if (!resource_.selector.empty()) target += "&" + resource_.selector;
+  const auto started = Clock::now();
+  std::size_t events = 0;
+  Outcome outcome = Outcome::kOk;
+  std::string problem;
+  auto on_line = [&](std::string_view line) {
+    boost::system::error_code ec;
+    json::value event = json::parse(line, ec);
+    const json::object* e = ec ? nullptr : event.if_object();
+    const json::value* object = e ? e->if_contains("object") : nullptr;
+    if (!e || !object || !object->is_object()) {
+      problem = "a watch event is not a JSON object with an object";
+      return false;
+    }
+    const std::string type = string_at(e, "type");
+    const json::object* meta = object_at(object->get_object(), "metadata");
+    if (type != "ERROR") ++events;
+    if (type == "ADDED" || type == "MODIFIED") {
+      std::string version = cache_.put(resource_.kind, *object);
+      if (!version.empty()) version_ = std::move(version);
+    } else if (type == "DELETED") {
+      std::string ns = resource_.namespaced ? string_at(meta, "namespace") : "";
+      if (resource_.namespaced && ns.empty()) ns = "default";
+      cache_.remove(resource_.kind, ns, string_at(meta, "name"));
+      if (std::string version = string_at(meta, "resourceVersion"); !version.empty())
+        version_ = std::move(version);
+    } else if (type == "BOOKMARK") {
+      if (std::string version = string_at(meta, "resourceVersion"); !version.empty())
+        version_ = std::move(version);
+    } else if (type == "ERROR") {
+      const json::value* code = object->get_object().if_contains("code");
+      if (code && code->is_number() && code->to_number<int>() == 410) {
+        outcome = Outcome::kRelist;
+      } else {
+        problem = "the server ended the watch with an error: " +
+                  message_of(json::serialize(*object));
+      }
+      return false;
+    } else {
+      problem = "a watch event of unknown type '" + type + "'";
+      return false;
+    }
+    if (cache_.has_changes()) on_change_();
+    return true;
+  };
+  auto response = co_await client_.watch(target, on_line);
+  // A watch that worked (delivered an event or a bookmark, or lasted) before it broke (an API
+  // server restart, a load balancer's idle timeout) is resumed almost at once: backoff is for
+  // failures that repeat.
+  const bool healthy = events > 0 || Clock::now() - started >= std::chrono::seconds(10);
+  if (healthy) failures_ = expirations_ = 0;
+  if (!response) {
+    if (failures_ > 0) co_return failed("watch", response.error().message);
+    ++failures_;  // if the resumed watch breaks too before any event, back off
+    wait_ = quick_retry();
+    log_("watch " + describe() + ": " + response.error().message + "; resuming from " +
+         "resourceVersion " + version_);
+    co_return Outcome::kRetry;
+  }
+  if (response->status == 410) outcome = Outcome::kRelist;
+  else if (response->status != 200) co_return failed("watch", *response);
+  if (!problem.empty()) co_return failed("watch", problem);
+  if (outcome == Outcome::kRelist) {
+    log_("watch " + describe() + ": resourceVersion " + version_ + " is too old; listing again");
+    // Relisting at once is what the server asks for (after a restart that compacted, every
+    // resumed watch hears it); if it asks again before a new watch worked, back off.
+    wait_ = expirations_++ == 0 ? quick_retry() : next_backoff();
+    co_return outcome;
+  }
+  // A watch the server ends at once and again (a proxy in between, say) must not spin.
+  if (!healthy) wait_ = next_backoff();
+  co_return Outcome::kOk;
+}
+
+std::chrono::milliseconds Informer::quick_retry() {
+  return std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 100)(random_));
+}
+
+}  // namespace gatehouse::source::kube
