@@ -94,6 +94,22 @@ int main(int argc, char** argv) {
                     "Watch only this namespace (repeatable; default: all)");
   serve->add_flag("--allow-insecure-kubeconfig", kube.allow_insecure,
                   "Accept a kubeconfig's insecure-skip-tls-verify (never for production)");
+  serve->add_option("--publish-service", kube.publish_service,
+                    "NAMESPACE/NAME of the Service whose load balancer addresses go into the "
+                    "status of our Ingresses");
+  serve->add_option("--publish-address", kube.publish_addresses,
+                    "An address (IP or host name) for the status of our Ingresses (repeatable)");
+  serve->add_option("--election-namespace", kube.election_namespace,
+                    "Namespace of the leader-election Lease (default: the Pod's)");
+  serve->add_option("--election-id", kube.election_id, "Name of the leader-election Lease")
+      ->capture_default_str();
+  serve->add_option("--election-ttl", kube.election_ttl,
+                    "Seconds a dead leader's Lease lasts before another replica takes over "
+                    "(renewals every TTL/7, a leader steps down after 2/3 TTL without one)")
+      ->check(CLI::Range(3, 600))
+      ->capture_default_str();
+  serve->add_option("--pod-name", kube.identity,
+                    "This replica's identity in the Lease (default: $POD_NAME, else the host name)");
   serve->add_option("-l,--listen", serve_options.listen, "ADDR:PORT to serve HTTP on (repeatable)")
       ->required();
   serve->add_option("-w,--workers", serve_options.workers, "Worker threads (default: one per core)");

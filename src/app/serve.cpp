@@ -1,6 +1,7 @@
 #include "app/serve.h"
 
 #include <malloc.h>
+#include <unistd.h>
 
 #include "app/io_backend.h"
 
@@ -26,6 +27,8 @@
 #include "source/file_watcher.h"
 #include "source/kube/kube_source.h"
 #include "source/manifest_cache.h"
+#include "status/lease_elector.h"
+#include "status/status_writer.h"
 
 namespace gatehouse::app {
 
@@ -110,6 +113,14 @@ class Controller {
       compile_all_next_ = false;
       const std::size_t changed = update.changes.all ? 0 : update.changes.keys.size();
       routing::Compiled compiled = compiler_.compile(*update.objects, update.changes);
+      if (status_) {
+        model::Diagnostics all = update.diagnostics;
+        all.insert(all.end(), compiled.diagnostics.begin(), compiled.diagnostics.end());
+        status_->update(
+            *update.objects,
+            [this](const std::string& ns, const std::string& name) { return compiler_.owns(ns, name); },
+            all);
+      }
       update.objects.reset();  // the source patches its objects in place when nobody holds them
       // Refused objects are reported once, when they arrive; the compiler's diagnostics describe
       // the whole table each time and are logged when they change.
@@ -128,6 +139,8 @@ class Controller {
       compile_all_next_ = true;
     }
   }
+
+  void set_status(status::StatusWriter* writer) { status_ = writer; }
 
   // Ready once a configuration is loaded, and no longer once draining: the load balancer's
   // readiness probe then stops sending new connections while in-flight requests finish.
@@ -201,6 +214,7 @@ class Controller {
   std::uint64_t generation_ = 0;
   std::size_t last_files_ = 0;
   bool compile_all_next_ = false;
+  status::StatusWriter* status_ = nullptr;  // API server only: the leader writes status
   bool draining_ = false;
 };
 
@@ -330,6 +344,9 @@ int run_serve(const ServeOptions& options) {
 
   asio::io_context control;
   std::unique_ptr<source::FileWatcher> watcher;
+  std::unique_ptr<source::kube::ApiClient> api;
+  std::unique_ptr<status::StatusWriter> status_writer;
+  std::unique_ptr<status::LeaseElector> elector;
   std::unique_ptr<source::kube::KubeSource> kube;
   if (from_api_server) {
     auto config = kube_config_of(options.kube);
@@ -342,14 +359,54 @@ int run_serve(const ServeOptions& options) {
       log(client.error().message);
       return 2;
     }
-    log("watching the API server https://" + (*client)->config().host + ":" +
-        (*client)->config().port + " (" + (*client)->config().origin + ")");
+    api = std::move(*client);
+    const source::kube::KubeConfig& api_config = api->config();
+    log("watching the API server https://" + api_config.host + ":" + api_config.port + " (" +
+        api_config.origin + ")");
+
+    status::PublishOptions publish;
+    publish.addresses = options.kube.publish_addresses;
+    if (!options.kube.publish_service.empty()) {
+      const auto slash = options.kube.publish_service.find('/');
+      if (slash == std::string::npos || slash == 0 || slash + 1 == options.kube.publish_service.size()) {
+        log("--publish-service " + options.kube.publish_service + ": expected NAMESPACE/NAME");
+        return 2;
+      }
+      publish.service_namespace = options.kube.publish_service.substr(0, slash);
+      publish.service_name = options.kube.publish_service.substr(slash + 1);
+    }
+    status_writer = std::make_unique<status::StatusWriter>(
+        control.get_executor(), *api, publish, [](const std::string& line) { log(line); });
+    controller.set_status(status_writer.get());
+
+    status::ElectionOptions election;
+    election.namespace_ = !options.kube.election_namespace.empty() ? options.kube.election_namespace
+                          : !api_config.namespace_.empty()         ? api_config.namespace_
+                                                                   : "default";
+    election.name = options.kube.election_id;
+    election.lease_duration = std::chrono::seconds(options.kube.election_ttl);
+    election.renew_deadline = std::chrono::seconds(options.kube.election_ttl * 2 / 3);
+    election.retry_period = std::chrono::seconds(std::max(1, options.kube.election_ttl / 7));
+    election.identity = options.kube.identity;
+    if (election.identity.empty())
+      if (const char* pod = std::getenv("POD_NAME")) election.identity = pod;
+    if (election.identity.empty()) {
+      char host[256] = {};
+      ::gethostname(host, sizeof host - 1);
+      election.identity = std::string(host) + "_" + std::to_string(::getpid());
+    }
+    elector = std::make_unique<status::LeaseElector>(
+        *api, election, [w = status_writer.get()](bool leading) { w->set_leading(leading); },
+        [](const std::string& line) { log(line); });
+
     kube = std::make_unique<source::kube::KubeSource>(
-        control.get_executor(), std::move(*client), options.kube.namespaces,
+        control.get_executor(), *api, options.kube.namespaces,
         std::chrono::milliseconds(options.settle_ms),
         [&controller](source::kube::KubeUpdate update) { controller.apply(std::move(update)); },
         [](const std::string& line) { log("kube: " + line); });
     kube->start();
+    asio::co_spawn(control, elector->run(), asio::detached);
+    asio::co_spawn(control, status_writer->run(), asio::detached);
   } else {
     // Watching starts before the first load: a change made meanwhile is then reported to the
     // callback, which runs once `control` runs, instead of being missed.
@@ -404,6 +461,8 @@ int run_serve(const ServeOptions& options) {
         control,
         [&]() -> asio::awaitable<void> {
           const auto deadline = Clock::now() + options.proxy.timeouts.drain;
+          // Another replica takes the Lease on its next try instead of waiting it out.
+          if (elector) co_await elector->release();
           asio::steady_timer tick(control);
           for (auto& w : workers) {
             while (!w->finished() && Clock::now() < deadline) {

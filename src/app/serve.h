@@ -17,6 +17,13 @@ struct KubeOptions {
   std::string context;                  // --kube-context
   std::vector<std::string> namespaces;  // --watch-namespace (repeatable); none: all
   bool allow_insecure = false;          // --allow-insecure-kubeconfig
+  // Status: only the replica holding the Lease writes it.
+  std::string publish_service;             // --publish-service NAMESPACE/NAME
+  std::vector<std::string> publish_addresses;  // --publish-address (repeatable)
+  std::string election_namespace;  // --election-namespace; default: the Pod's (or context's)
+  std::string election_id = "gatehouse-leader";  // --election-id: the Lease's name
+  int election_ttl = 15;  // --election-ttl seconds (client-go's lease duration)
+  std::string identity;  // --pod-name; default: $POD_NAME, else the host name
   std::string service_account_dir = "/var/run/secrets/kubernetes.io/serviceaccount";
 };
 

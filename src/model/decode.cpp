@@ -154,7 +154,29 @@ IngressRule decode_rule(FieldReader& r, const json::object& rule, const std::str
   return out;
 }
 
+// status.loadBalancer.ingress[].ip / .hostname. Status is written by controllers, not users:
+// read leniently, so that a malformed status never rejects the object.
+std::vector<std::string> load_balancer_addresses(const json::object& object) {
+  std::vector<std::string> out;
+  const json::value* status = object.if_contains("status");
+  const json::value* lb = status && status->is_object() ? status->get_object().if_contains("loadBalancer") : nullptr;
+  const json::value* list = lb && lb->is_object() ? lb->get_object().if_contains("ingress") : nullptr;
+  if (!list || !list->is_array()) return out;
+  for (const json::value& entry : list->get_array()) {
+    if (!entry.is_object()) continue;
+    for (const char* key : {"ip", "hostname"}) {
+      const json::value* v = entry.get_object().if_contains(key);
+      if (v && v->is_string() && !v->get_string().empty()) {
+        out.emplace_back(v->get_string());
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 void decode_ingress(FieldReader& r, const json::object& object, Ingress& ingress) {
+  ingress.status_addresses = load_balancer_addresses(object);
   const json::object* spec = r.object(object, "spec", "");
   if (!spec) return;
   const std::string path = "spec";
@@ -213,6 +235,7 @@ ServicePort decode_service_port(FieldReader& r, const json::object& p, const std
 }
 
 void decode_service(FieldReader& r, const json::object& object, Service& service) {
+  service.status_addresses = load_balancer_addresses(object);
   const json::object* spec = r.object(object, "spec", "");
   if (!spec) return;
   const std::string path = "spec";

@@ -83,6 +83,8 @@ struct Ingress {
   std::optional<IngressBackend> default_backend;
   std::vector<IngressTLS> tls;
   std::vector<IngressRule> rules;
+  // status.loadBalancer.ingress[]: each entry's ip, else its hostname, in order.
+  std::vector<std::string> status_addresses;
 };
 
 struct IngressClass {
@@ -112,6 +114,7 @@ struct Service {
   std::string type = "ClusterIP";  // ClusterIP, NodePort, LoadBalancer, ExternalName
   std::string external_name;
   std::vector<ServicePort> ports;
+  std::vector<std::string> status_addresses;  // status.loadBalancer.ingress[]: ip or hostname
 };
 
 struct Secret {

@@ -615,6 +615,10 @@ Compiled Compiler::compile(const model::Objects& objects, const model::ObjectCha
 
 // The RouteTable over the current HostTables, and every diagnostic, in a fixed order: classes,
 // Ingresses (by namespace/name), hosts (in table order), the default backend.
+bool Compiler::owns(const std::string& namespace_, const std::string& name) const {
+  return state_->ingresses.count(Name(namespace_, name)) > 0;
+}
+
 void Compiler::assemble(RouteTable& t, Diagnostics& diagnostics) {
   State& s = *state_;
   diagnostics = s.class_diagnostics;

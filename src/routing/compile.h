@@ -64,6 +64,9 @@ class Compiler {
   // them). If it throws, the next call must pass `changes.all`.
   Compiled compile(const model::Objects& objects, const model::ObjectChanges& changes);
 
+  // Whether the last compile found this Ingress to be ours (its class, SPEC.md §1.4).
+  bool owns(const std::string& namespace_, const std::string& name) const;
+
  private:
   struct State;
   void assemble(RouteTable& table, model::Diagnostics& diagnostics);

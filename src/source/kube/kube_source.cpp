@@ -7,12 +7,12 @@ namespace gatehouse::source::kube {
 
 namespace asio = boost::asio;
 
-KubeSource::KubeSource(asio::any_io_executor executor, std::unique_ptr<ApiClient> client,
+KubeSource::KubeSource(asio::any_io_executor executor, ApiClient& client,
                        std::vector<std::string> namespaces, std::chrono::milliseconds settle,
                        std::function<void(KubeUpdate)> on_update, Log log,
                        InformerOptions options)
     : executor_(executor),
-      client_(std::move(client)),
+      client_(client),
       settle_(settle),
       on_update_(std::move(on_update)),
       log_(std::move(log)),
@@ -23,7 +23,7 @@ KubeSource::KubeSource(asio::any_io_executor executor, std::unique_ptr<ApiClient
     const std::vector<std::string> scopes =
         resource.namespaced ? namespaces : std::vector<std::string>{""};
     for (const auto& ns : scopes)
-      informers_.push_back(std::make_unique<Informer>(*client_, resource, ns, cache_,
+      informers_.push_back(std::make_unique<Informer>(client_, resource, ns, cache_,
                                                       [this] { changed(); }, log_, options));
   }
 }

@@ -31,7 +31,7 @@ class KubeSource {
  public:
   using Log = std::function<void(const std::string&)>;
   // `namespaces` empty: every namespace. `on_update` runs on `executor`.
-  KubeSource(boost::asio::any_io_executor executor, std::unique_ptr<ApiClient> client,
+  KubeSource(boost::asio::any_io_executor executor, ApiClient& client,
              std::vector<std::string> namespaces, std::chrono::milliseconds settle,
              std::function<void(KubeUpdate)> on_update, Log log, InformerOptions options = {});
   ~KubeSource();
@@ -44,7 +44,7 @@ class KubeSource {
   void flush();
 
   boost::asio::any_io_executor executor_;
-  std::unique_ptr<ApiClient> client_;
+  ApiClient& client_;
   std::chrono::milliseconds settle_;
   std::function<void(KubeUpdate)> on_update_;
   Log log_;
