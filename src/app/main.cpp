@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
   validate_options.add_to(*validate);
 
   gatehouse::app::ServeOptions serve_options;
-  auto* serve = app.add_subcommand("serve", "Run the reverse proxy for the manifests' routes");
+  auto* serve = app.add_subcommand("serve", "Run the reverse proxy for the routes of manifest files or an API server");
   serve_options.manifests.add_to(*serve, false);
   auto& kube = serve_options.kube;
   serve->add_option("--kubeconfig", kube.kubeconfig,

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# deploy/deployment.yaml starts `gatehouse serve` with flags: each must be one the binary knows
+# (a renamed flag would leave every replica crash-looping), and the RBAC must grant what the
+# controller calls. With kubectl, the kustomize base must also render.
+# usage: deploy_flags_test.sh GATEHOUSE_BINARY SOURCE_DIR
+set -uo pipefail
+gatehouse=$1
+source_dir=$2
+source "$source_dir/tests/e2e/lib.sh"
+help=$("$gatehouse" serve --help 2>&1)
+flags=$(sed -n 's/^ *- \(--[a-z-]*\).*/\1/p' "$source_dir/deploy/deployment.yaml")
+[ -n "$flags" ] || fail "no flags found in deploy/deployment.yaml"
+for flag in $flags; do
+  if grep -qE "(^| |,)$flag( |=|\$)" <<<"$help"; then echo "ok: serve knows $flag"
+  else fail "serve does not know $flag (deploy/deployment.yaml uses it)"; fi
+done
+rbac=$(cat "$source_dir/deploy/rbac.yaml")
+for resource in ingresses ingressclasses services endpointslices secrets ingresses/status leases events; do
+  contains "rbac.yaml names $resource" "$resource" "$rbac"
+done
+if command -v kubectl >/dev/null; then
+  rendered=$(timeout 30 kubectl kustomize "$source_dir/deploy" 2>&1)
+  for kind in Namespace ServiceAccount ClusterRole ClusterRoleBinding Role RoleBinding IngressClass \
+    Deployment Service PodDisruptionBudget; do
+    contains "kubectl kustomize deploy/ renders a $kind" "kind: $kind" "$rendered"
+  done
+fi
+finish
