@@ -4,7 +4,8 @@
 # server can make reflected in routing within 1 s — an Ingress path, an EndpointSlice scaled, a
 # Service deleted — and every kind of trouble survived: watches dropped (resumed from their
 # resourceVersion, no relist), history compacted (410 Expired: relist), the token rotated, 429
-# with Retry-After. Meanwhile a client keeps requesting an unchanged rule: none may fail.
+# with Retry-After, the API server frozen for 3 s. Meanwhile a client keeps requesting an
+# unchanged rule: none may fail.
 # usage: kube_serve_test.sh GATEHOUSE_BINARY SOURCE_DIR   (exit 77: skipped, a tool is missing)
 set -uo pipefail
 gatehouse=$1
@@ -146,6 +147,15 @@ if [ $requests -le 20 ]; then echo "ok: 429 with Retry-After: $requests requests
 else fail "429: $requests requests in 2.5 s"; fi
 api DELETE /api/v1/namespaces/default/services/bar-b >/dev/null
 within_1s "after the 429s, a change is seen" "503 " bar.org /b
+
+# The API server stops answering (frozen, as when its node hangs): the last synced table keeps
+# serving the load, and once it answers again its changes are followed again.
+kill -STOP $fake_pid
+sleep 3
+check "while the API server is away, r3 still answers" "200 bar-a" "$(route bar.org /a)"
+kill -CONT $fake_pid
+put_objects "$(objects --foo-a-path /c --foo-b-extra-port $extra_port)"  # bar-b back
+within_1s "once the API server is back, a change is seen" "200 bar-b" bar.org /b
 
 touch "$workdir/stop"
 wait $load_pid
