@@ -54,4 +54,8 @@ for ((run = 1; run <= REPEAT; run++)); do
   wait $pid
   [ -n "$ready" ] || { echo "run $run: not ready within 12 s"; tail "$workdir/serve.log"; exit 1; }
   echo "| $run | $ready | $cpu_ms | $((compile_us / 1000)) | $hwm | $rules |"
+  grep -E "kube: listed" "$workdir/serve.log" | sed 's/^gatehouse: kube: /  /' >"$workdir/lists"
 done
+echo
+echo "The last run's lists (the five informers list concurrently; times overlap):"
+cat "$workdir/lists"

@@ -63,8 +63,9 @@ void LeaseElector::set_leading(bool leading) {
 asio::awaitable<void> LeaseElector::run() {
   asio::steady_timer timer(co_await asio::this_coro::executor);
   std::minstd_rand random(std::random_device{}());
-  for (;;) {
+  while (!stopping_) {
     co_await try_acquire_or_renew();
+    if (stopping_) co_return;
     if (leading_ && Clock::now() - last_renewed_ > options_.renew_deadline) set_leading(false);
     // Candidates spread their tries (client-go's jitter); the leader renews on the period.
     auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(options_.retry_period);
@@ -87,6 +88,7 @@ asio::awaitable<void> LeaseElector::try_acquire_or_renew() {
                     {"acquireTime", now},
                     {"renewTime", now},
                     {"leaseTransitions", 0}};
+  if (stopping_) co_return;
   if (got->status == 404) {
     json::object lease{{"apiVersion", "coordination.k8s.io/v1"},
                        {"kind", "Lease"},
@@ -139,6 +141,7 @@ asio::awaitable<void> LeaseElector::try_acquire_or_renew() {
     spec["leaseTransitions"] = transitions + 1;
   }
   root["spec"] = spec;  // metadata (with its resourceVersion) stays: the write is conditional
+  if (stopping_) co_return;  // released meanwhile: never take it back
   auto put = co_await client_.request("PUT", lease_path() + "/" + options_.name, json::serialize(root));
   if (put && put->status == 200) {
     last_renewed_ = Clock::now();
@@ -155,22 +158,35 @@ asio::awaitable<void> LeaseElector::try_acquire_or_renew() {
 }
 
 asio::awaitable<void> LeaseElector::release() {
+  stopping_ = true;  // run() renews no more: its write could race ours (409)
   if (!leading_) co_return;
-  auto got = co_await client_.request("GET", lease_path() + "/" + options_.name);
-  if (!got || got->status != 200) co_return;
-  boost::system::error_code ec;
-  json::value lease = json::parse(got->body, ec);
-  if (ec || !lease.is_object()) co_return;
-  json::object& root = lease.get_object();
-  json::value* spec = root.if_contains("spec");
-  if (!spec || !spec->is_object() || string_of(spec->get_object(), "holderIdentity") != options_.identity)
-    co_return;
-  // As client-go's ReleaseOnCancel: an empty holder and a 1 s lease, so a candidate takes over
-  // on its next try instead of waiting out the lease.
-  spec->get_object()["holderIdentity"] = "";
-  spec->get_object()["leaseDurationSeconds"] = 1;
-  auto put = co_await client_.request("PUT", lease_path() + "/" + options_.name, json::serialize(root));
-  if (put && put->status == 200) log_("leader election: released the Lease");
+  // A renewal already in flight may still change the Lease's resourceVersion: on 409, read again.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    auto got = co_await client_.request("GET", lease_path() + "/" + options_.name);
+    if (!got || got->status != 200) break;
+    boost::system::error_code ec;
+    json::value lease = json::parse(got->body, ec);
+    if (ec || !lease.is_object()) break;
+    json::object& root = lease.get_object();
+    json::value* spec = root.if_contains("spec");
+    if (!spec || !spec->is_object() ||
+        string_of(spec->get_object(), "holderIdentity") != options_.identity)
+      break;
+    // As client-go's ReleaseOnCancel: an empty holder and a 1 s lease, so a candidate takes
+    // over on its next try instead of waiting out the lease.
+    spec->get_object()["holderIdentity"] = "";
+    spec->get_object()["leaseDurationSeconds"] = 1;
+    auto put =
+        co_await client_.request("PUT", lease_path() + "/" + options_.name, json::serialize(root));
+    if (put && put->status == 200) {
+      log_("leader election: released the Lease");
+      break;
+    }
+    if (!put || put->status != 409) {
+      log_("leader election: releasing the Lease failed");
+      break;
+    }
+  }
   set_leading(false);
 }
 

@@ -45,6 +45,7 @@ class LeaseElector {
   std::function<void(bool)> on_change_;
   Log log_;
   bool leading_ = false;
+  bool stopping_ = false;  // release() was called
   std::chrono::steady_clock::time_point last_renewed_{};
   // The last lease record seen, and when (on our clock) it was first seen that way.
   std::string observed_record_;

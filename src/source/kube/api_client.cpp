@@ -25,6 +25,7 @@ namespace {
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kMaxResponseBody = 512u << 20;  // a page of a list; pages keep it far lower
 constexpr std::size_t kMaxWatchLine = 64u << 20;      // one watch event (one object)
+constexpr std::size_t kMaxIdle = 4;  // idle keep-alive connections kept for the next requests
 
 std::string describe(const boost::system::error_code& ec) {
   if (ec == beast::error::timeout) return "timed out";
@@ -143,9 +144,33 @@ asio::awaitable<Result<std::unique_ptr<ApiClient::Connection>>> ApiClient::conne
 asio::awaitable<Result<ApiResponse>> ApiClient::request(std::string method, std::string target,
                                                         std::string body,
                                                         std::string content_type) {
+  // An idle connection may have been closed by the server meanwhile: if it fails before any
+  // byte of a response, the request goes again on a new connection. Only for requests that are
+  // safe to repeat (POST is not: it could create twice).
+  const bool repeatable = method == "GET" || method == "PUT" || method == "DELETE";
+  while (!idle_.empty()) {
+    std::unique_ptr<Connection> c = std::move(idle_.back());
+    idle_.pop_back();
+    bool answered = false, keep_alive = false;
+    auto r = co_await exchange(*c, method, target, body, content_type, answered, keep_alive);
+    if (r || answered || !repeatable) {
+      if (r && keep_alive && idle_.size() < kMaxIdle) idle_.push_back(std::move(c));
+      co_return r;
+    }
+  }
   auto connected = co_await connect();
   if (!connected) co_return connected.error();
-  Connection& c = **connected;
+  bool answered = false, keep_alive = false;
+  auto r = co_await exchange(**connected, method, target, body, content_type, answered, keep_alive);
+  if (r && keep_alive && idle_.size() < kMaxIdle) idle_.push_back(std::move(*connected));
+  co_return r;
+}
+
+asio::awaitable<Result<ApiResponse>> ApiClient::exchange(Connection& c, const std::string& method,
+                                                         const std::string& target,
+                                                         const std::string& body,
+                                                         const std::string& content_type,
+                                                         bool& answered, bool& keep_alive) {
   http::request<http::string_body> req{http::string_to_verb(method), config_.base_path + target, 11};
   req.set(http::field::host, config_.host + ":" + config_.port);
   req.set(http::field::accept, "application/json");
@@ -153,7 +178,7 @@ asio::awaitable<Result<ApiResponse>> ApiClient::request(std::string method, std:
   if (std::string auth = authorization(); !auth.empty()) req.set(http::field::authorization, auth);
   if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
     req.set(http::field::content_type, content_type.empty() ? "application/json" : content_type);
-    req.body() = std::move(body);
+    req.body() = body;
   }
   req.prepare_payload();
   beast::get_lowest_layer(c.stream).expires_after(timeouts_.request);
@@ -162,10 +187,13 @@ asio::awaitable<Result<ApiResponse>> ApiClient::request(std::string method, std:
   (void)written;
   http::response_parser<http::string_body> parser;
   parser.body_limit(kMaxResponseBody);
+  c.buffer.clear();
   auto [read_ec, read] = co_await http::async_read(c.stream, c.buffer, parser, kTuple);
+  answered = parser.got_some();
   if (read_ec) co_return Error::io(method + " " + target + ": " + describe(read_ec));
   (void)read;
   auto& response = parser.get();
+  keep_alive = response.keep_alive();
   ApiResponse out;
   out.status = response.result_int();
   out.retry_after = retry_after_of(response.base());

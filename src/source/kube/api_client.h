@@ -2,8 +2,9 @@
 // response, or a watch whose chunked, newline-delimited body is handed over line by line as it
 // arrives. The server's certificate is always verified against the configured CA (unless the
 // kubeconfig's insecure-skip-tls-verify was explicitly allowed). A token file is read again
-// whenever it changes, so a rotated service-account token is picked up. Each call opens its own
-// connection: watches are long-lived, and everything else is rare on the control path.
+// whenever it changes, so a rotated service-account token is picked up. A watch has a connection
+// of its own; other requests reuse idle keep-alive connections (a paginated list of 10,000
+// objects is 20 requests: one TLS handshake instead of 20).
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -15,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/result.h"
 #include "source/kube/kube_config.h"
@@ -69,11 +71,18 @@ class ApiClient {
 
   struct Connection;
   boost::asio::awaitable<Result<std::unique_ptr<Connection>>> connect();
+  // One exchange on `c`; `sent` tells whether any byte of a response arrived.
+  boost::asio::awaitable<Result<ApiResponse>> exchange(Connection& c, const std::string& method,
+                                                       const std::string& target,
+                                                       const std::string& body,
+                                                       const std::string& content_type,
+                                                       bool& answered, bool& keep_alive);
 
   boost::asio::any_io_executor executor_;
   KubeConfig config_;
   ApiTimeouts timeouts_;
   std::unique_ptr<boost::asio::ssl::context> tls_;
+  std::vector<std::unique_ptr<Connection>> idle_;  // keep-alive connections, newest last
   std::string file_token_;
   bool token_stale_ = true;
   std::int64_t token_mtime_ns_ = -1;

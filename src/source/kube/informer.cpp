@@ -157,7 +157,10 @@ asio::awaitable<Informer::Outcome> Informer::list() {
   std::string next;  // the continue token of the next page
   std::string version;
   std::vector<std::string> listed;
+  const auto started = Clock::now();
+  int pages = 0;
   for (;;) {
+    ++pages;
     std::string target = collection_path() + "?limit=" + std::to_string(options_.page_limit);
     if (!next.empty()) target += "&continue=" + percent_encode(next);
     if (!resource_.selector.empty()) target += "&" + resource_.selector;
@@ -189,6 +192,11 @@ asio::awaitable<Informer::Outcome> Informer::list() {
     if (next.empty()) break;
   }
   cache_.keep_only(resource_.kind, resource_.namespaced ? namespace_ : "", listed);
+  log_("listed " + std::to_string(listed.size()) + " " + describe() + " (" +
+       std::to_string(pages) + (pages == 1 ? " page" : " pages") + ") in " +
+       std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started)
+                          .count()) +
+       " ms at resourceVersion " + version);
   version_ = version;
   synced_ = true;  // failures_ is reset by a watch that works, not by a list
   on_change_();
