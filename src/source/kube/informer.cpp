@@ -1,11 +1,12 @@
 #include "source/kube/informer.h"
 
+#include "source/kube/watch_protocol.h"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <cctype>
 #include <cstdio>
@@ -35,24 +36,13 @@ std::string percent_encode(std::string_view value) {
   return out;
 }
 
-const json::object* object_at(const json::object& o, const char* key) {
-  const json::value* v = o.if_contains(key);
-  return v ? v->if_object() : nullptr;
-}
-
-std::string string_at(const json::object* o, const char* key) {
-  if (!o) return {};
-  const json::value* v = o->if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
 // A Status body's message, or the start of whatever the body is.
 std::string message_of(const std::string& body) {
   boost::system::error_code ec;
   json::value v = json::parse(body, ec);
   if (!ec && v.is_object()) {
-    std::string m = string_at(&v.get_object(), "message");
-    if (!m.empty()) return m;
+    const json::value* m = v.get_object().if_contains("message");
+    if (m && m->is_string() && !m->get_string().empty()) return std::string(m->get_string());
   }
   return body.substr(0, 200);
 }
@@ -173,22 +163,10 @@ asio::awaitable<Informer::Outcome> Informer::list() {
       co_return Outcome::kRelist;
     }
     if (response->status != 200) co_return failed("list", *response);
-    boost::system::error_code ec;
-    json::value page = json::parse(response->body, ec);
-    const json::object* root = ec ? nullptr : page.if_object();
-    const json::value* items = root ? root->if_contains("items") : nullptr;
-    if (!root || !items || !(items->is_array() || items->is_null()))
-      co_return failed("list", "the response is not a list");
-    if (items->is_array()) {
-      for (const json::value& item : items->get_array()) {
-        std::string key;
-        cache_.put(resource_.kind, item, &key);
-        listed.push_back(std::move(key));
-      }
-    }
-    const json::object* meta = object_at(*root, "metadata");
-    version = string_at(meta, "resourceVersion");
-    next = string_at(meta, "continue");
+    ListPage page = apply_list_page(response->body, resource_.kind, cache_, listed);
+    if (!page.problem.empty()) co_return failed("list", page.problem);
+    version = std::move(page.version);
+    next = std::move(page.next);
     if (next.empty()) break;
   }
   cache_.keep_only(resource_.kind, resource_.namespaced ? namespace_ : "", listed);
@@ -215,44 +193,22 @@ asio::awaitable<Informer::Outcome> Informer::watch() {
   Outcome outcome = Outcome::kOk;
   std::string problem;
   auto on_line = [&](std::string_view line) {
-    boost::system::error_code ec;
-    json::value event = json::parse(line, ec);
-    const json::object* e = ec ? nullptr : event.if_object();
-    const json::value* object = e ? e->if_contains("object") : nullptr;
-    if (!e || !object || !object->is_object()) {
-      problem = "a watch event is not a JSON object with an object";
-      return false;
-    }
-    const std::string type = string_at(e, "type");
-    const json::object* meta = object_at(object->get_object(), "metadata");
-    if (type != "ERROR") ++events;
-    if (type == "ADDED" || type == "MODIFIED") {
-      std::string version = cache_.put(resource_.kind, *object);
-      if (!version.empty()) version_ = std::move(version);
-    } else if (type == "DELETED") {
-      std::string ns = resource_.namespaced ? string_at(meta, "namespace") : "";
-      if (resource_.namespaced && ns.empty()) ns = "default";
-      cache_.remove(resource_.kind, ns, string_at(meta, "name"));
-      if (std::string version = string_at(meta, "resourceVersion"); !version.empty())
-        version_ = std::move(version);
-    } else if (type == "BOOKMARK") {
-      if (std::string version = string_at(meta, "resourceVersion"); !version.empty())
-        version_ = std::move(version);
-    } else if (type == "ERROR") {
-      const json::value* code = object->get_object().if_contains("code");
-      if (code && code->is_number() && code->to_number<int>() == 410) {
+    WatchEvent event = apply_watch_event(line, resource_.kind, resource_.namespaced, cache_);
+    switch (event.type) {
+      case WatchEvent::Type::kApplied:
+      case WatchEvent::Type::kBookmark:
+        ++events;
+        if (!event.version.empty()) version_ = std::move(event.version);
+        if (cache_.has_changes()) on_change_();
+        return true;
+      case WatchEvent::Type::kExpired:
         outcome = Outcome::kRelist;
-      } else {
-        problem = "the server ended the watch with an error: " +
-                  message_of(json::serialize(*object));
-      }
-      return false;
-    } else {
-      problem = "a watch event of unknown type '" + type + "'";
-      return false;
+        return false;
+      case WatchEvent::Type::kFailed:
+        problem = std::move(event.problem);
+        return false;
     }
-    if (cache_.has_changes()) on_change_();
-    return true;
+    return false;
   };
   auto response = co_await client_.watch(target, on_line);
   // A watch that worked (delivered an event or a bookmark, or lasted) before it broke (an API
