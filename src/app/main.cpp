@@ -131,6 +131,11 @@ int main(int argc, char** argv) {
   add_ms("--header-timeout-ms", t.header, "Waiting for a pod's response head");
   add_ms("--idle-timeout-ms", t.idle, "Idle keep-alive connections, both sides");
   add_ms("--drain-timeout-ms", t.drain, "Finishing in-flight requests on SIGTERM");
+  serve->add_option("--shutdown-delay-ms", serve_options.shutdown_delay_ms,
+                    "After SIGTERM, keep accepting this long (with /readyz failing) before "
+                    "draining, while load balancers take the replica out")
+      ->check(CLI::Range(0, 600000))
+      ->capture_default_str();
   serve->add_option("--settle-ms", serve_options.settle_ms,
                     "Quiet time before a manifest change is reloaded (a file renamed into "
                     "place reloads at once)")

@@ -450,20 +450,30 @@ int run_serve(const ServeOptions& options) {
   asio::signal_set signals(control, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
+    const auto delay = std::chrono::milliseconds(options.shutdown_delay_ms);
     log(std::string("signal ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") +
-        ": draining connections");
+        (delay.count() > 0 ? ": not ready; still accepting for " +
+                                 std::to_string(delay.count()) + " ms, then draining"
+                           : ": draining connections"));
     if (watcher) watcher->stop();
     controller.set_draining();  // /readyz answers 503 from now on; the admin port stays open
-    for (auto& w : workers) w->drain();
-    // Workers end by themselves when their last connection closes; after the drain deadline
-    // whatever is left is stopped.
     asio::co_spawn(
         control,
-        [&]() -> asio::awaitable<void> {
-          const auto deadline = Clock::now() + options.proxy.timeouts.drain;
+        [&, delay]() -> asio::awaitable<void> {
+          asio::steady_timer tick(control);
           // Another replica takes the Lease on its next try instead of waiting it out.
           if (elector) co_await elector->release();
-          asio::steady_timer tick(control);
+          // A load balancer keeps sending new connections until its health check has seen
+          // /readyz fail (or the endpoint is removed): they are still served meanwhile.
+          if (delay.count() > 0) {
+            tick.expires_after(delay);
+            co_await tick.async_wait(asio::as_tuple(asio::use_awaitable));
+            log("draining connections");
+          }
+          for (auto& w : workers) w->drain();
+          // Workers end by themselves when their last connection closes; after the drain
+          // deadline whatever is left is stopped.
+          const auto deadline = Clock::now() + options.proxy.timeouts.drain;
           for (auto& w : workers) {
             while (!w->finished() && Clock::now() < deadline) {
               tick.expires_after(std::chrono::milliseconds(10));

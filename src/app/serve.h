@@ -37,10 +37,12 @@ struct ServeOptions {
   std::string balancer = "round-robin";
   proxy::ProxyOptions proxy;
   int settle_ms = 2;  // file events coalesce for this long before a reload
+  int shutdown_delay_ms = 0;  // after SIGTERM: not ready, but still accepting, for this long
 };
 
-// Runs until SIGTERM or SIGINT, then drains (stops accepting, finishes in-flight requests up to
-// the drain timeout, closes idle connections) and returns 0. Returns 1 when a listener cannot be
+// Runs until SIGTERM or SIGINT, then answers /readyz 503, keeps accepting for the shutdown delay,
+// and drains (stops accepting, finishes in-flight requests up to the drain timeout, closes idle
+// connections) and returns 0. Returns 1 when a listener cannot be
 // opened, 2 on invalid options.
 int run_serve(const ServeOptions& options);
 
