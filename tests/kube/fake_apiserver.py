@@ -539,6 +539,10 @@ class Handler(BaseHTTPRequestHandler):
                                .status())
 
     def authenticate(self):
+        # A client certificate the TLS handshake verified against --client-ca authenticates
+        # the request, as the real server's x509 authenticator does.
+        if self.server.client_ca and self.connection.getpeercert():
+            return
         token = self.server.current_token()
         if token is None:
             return
@@ -1140,6 +1144,7 @@ class Server(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", args.port), Handler)
         self.tls = tls
         self.token, self.token_file = args.token, args.token_file
+        self.client_ca = args.client_ca
         self.bookmark_interval = args.bookmark_interval
         self.quiet = args.quiet
         self.store = Store(args.history_size)
@@ -1208,10 +1213,15 @@ def main():
     parser.add_argument("--history-size", type=int, default=1000,
                         help="watch events kept for resuming watches")
     parser.add_argument("--quiet", action="store_true", help="no log line per request")
+    parser.add_argument("--client-ca", help="accept client certificates this CA signed "
+                        "(a certificate it did not sign fails the handshake)")
     args = parser.parse_args()
 
     tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     tls.load_cert_chain(args.cert, args.key)
+    if args.client_ca:
+        tls.load_verify_locations(args.client_ca)
+        tls.verify_mode = ssl.CERT_OPTIONAL
     tls.set_alpn_protocols(["http/1.1"])  # Go clients would otherwise try HTTP/2
     server = Server(args, tls)
 

@@ -10,7 +10,7 @@ require_tools() {  # exit 77 (ctest: skipped) when a tool is missing
   done
 }
 
-start_fake_apiserver() {
+start_fake_apiserver() {  # start_fake_apiserver [FAKE ARGS...]
   local ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1) port
   printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >"$workdir/server.ext"
   { openssl req -x509 "${ec[@]}" -keyout "$workdir/ca.key" -out "$workdir/ca.pem" \
@@ -26,7 +26,7 @@ start_fake_apiserver() {
   port=$(free_port)
   start python3 "$source_dir/tests/kube/fake_apiserver.py" --port "$port" \
     --cert "$workdir/server.pem" --key "$workdir/server.key" --token-file "$workdir/api-token" \
-    --quiet >"$workdir/fake.out" 2>"$workdir/fake.log"
+    --quiet "$@" >"$workdir/fake.out" 2>"$workdir/fake.log"
   fake_pid=$last_pid
   for _ in $(seq 200); do grep -q listening "$workdir/fake.out" && break; sleep 0.05; done
   grep -q "listening on 127.0.0.1:$port" "$workdir/fake.out" ||
