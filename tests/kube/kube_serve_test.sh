@@ -138,6 +138,21 @@ sleep 0.2
 put_objects "$(objects --foo-a-path /c --foo-b-extra-port $extra_port)"
 within_1s "after the token rotated, a change is still seen" "200 bar-b" bar.org /b
 
+# RBAC refuses a watch once (403): the log says what permission is missing, and the informer
+# carries on after its backoff.
+sleep 1.2
+hook POST '/fake/fail?status=403&count=1&match=/services%3Fwatch' >/dev/null
+hook POST /fake/drop-watches >/dev/null
+sleep 0.3
+api DELETE /api/v1/namespaces/default/services/bar-b >/dev/null
+within_5s() { local i; for i in $(seq 170); do [ "$(route "$2" "$3")" = "$1" ] && return 0; sleep 0.03; done; return 1; }
+if within_5s "503 " bar.org /b; then echo "ok: after a 403, the services watch recovered"
+else fail "after a 403 the services watch did not recover within 5 s (its backoff)"; fi
+contains "the 403 is logged with the RBAC hint" "the service account needs list and watch on services" \
+  "$(cat "$workdir/serve.log")"
+put_objects "$(objects --foo-a-path /c --foo-b-extra-port $extra_port)"  # bar-b back
+within_1s "and follows changes again" "200 bar-b" bar.org /b
+
 total_before=$(stat 's["requests_total"]')
 hook POST '/fake/fail?status=429&count=5&retry-after=1' >/dev/null
 hook POST /fake/drop-watches >/dev/null
