@@ -29,8 +29,8 @@ Loaded load_and_compile(const ManifestOptions& options) {
     auto ref = routing::parse_service_ref(options.default_backend);
     if (!ref) {
       out.ok = false;
-      out.diagnostics.push_back(model::Diagnostic{model::Severity::kError, {}, "", "", "",
-                                                  "--default-backend", ref.error().message});
+      out.diagnostics.push_back(model::Diagnostic::about_option(
+          model::Severity::kError, "--default-backend", ref.error().message));
       return out;
     }
     compile_options.default_backend = *ref;

@@ -664,15 +664,9 @@ void Compiler::assemble(RouteTable& t, Diagnostics& diagnostics) {
   }
   if (!global_from && s.option_default != kNone) {
     const Cluster& c = *s.clusters[s.option_default].cluster;
-    if (c.status != ClusterStatus::kReady) {
-      // Field by field: GCC 12 at -O3 warns (wrongly) that an aggregate's `{}` Origin may be
-      // used uninitialized.
-      Diagnostic d;
-      d.severity = Severity::kWarning;
-      d.field = "--default-backend";
-      d.message = c.detail + "; unmatched requests answer 503";
-      diagnostics.push_back(std::move(d));
-    }
+    if (c.status != ClusterStatus::kReady)
+      diagnostics.push_back(Diagnostic::about_option(Severity::kWarning, "--default-backend",
+                                                     c.detail + "; unmatched requests answer 503"));
     t.default_cluster_ = s.option_default;
   }
 }
