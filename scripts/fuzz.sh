@@ -8,7 +8,7 @@ set -euo pipefail
 build=${1:-build}
 seconds=${2:-600}
 cd "$(dirname "$0")/.."
-for pair in fuzz_manifest:manifest fuzz_http1:http1; do
+for pair in fuzz_manifest:manifest fuzz_http1:http1 fuzz_watch:watch; do
   target=${pair%%:*}
   corpus=${pair##*:}
   mkdir -p "$build/fuzz-corpus/$corpus"
