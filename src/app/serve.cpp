@@ -114,12 +114,20 @@ class Controller {
       const std::size_t changed = update.changes.all ? 0 : update.changes.keys.size();
       routing::Compiled compiled = compiler_.compile(*update.objects, update.changes);
       if (status_) {
-        model::Diagnostics all = update.diagnostics;
-        all.insert(all.end(), compiled.diagnostics.begin(), compiled.diagnostics.end());
+        // Events for our Ingresses' errors: refused by validation while naming our class, or
+        // compiled as ours with an error.
+        model::Diagnostics rejections;
+        for (const auto& [key, refused] : update.refused)
+          if (compiler_.would_own(refused.claim))
+            rejections.insert(rejections.end(), refused.errors.begin(), refused.errors.end());
+        for (const auto& d : compiled.diagnostics)
+          if (d.kind == "Ingress" && d.severity == model::Severity::kError &&
+              compiler_.owns(d.namespace_, d.name))
+            rejections.push_back(d);
         status_->update(
             *update.objects,
             [this](const std::string& ns, const std::string& name) { return compiler_.owns(ns, name); },
-            all);
+            rejections);
       }
       update.objects.reset();  // the source patches its objects in place when nobody holds them
       // Refused objects are reported once, when they arrive; the compiler's diagnostics describe
@@ -461,8 +469,16 @@ int run_serve(const ServeOptions& options) {
         control,
         [&, delay]() -> asio::awaitable<void> {
           asio::steady_timer tick(control);
-          // Another replica takes the Lease on its next try instead of waiting it out.
-          if (elector) co_await elector->release();
+          // Another replica takes the Lease on its next try instead of waiting it out; a slow
+          // or absent API server delays the shutdown by 2 s at most.
+          if (elector) {
+            asio::co_spawn(control, elector->release(), asio::detached);
+            const auto give_up = Clock::now() + std::chrono::seconds(2);
+            while (!elector->released() && Clock::now() < give_up) {
+              tick.expires_after(std::chrono::milliseconds(10));
+              co_await tick.async_wait(asio::as_tuple(asio::use_awaitable));
+            }
+          }
           // A load balancer keeps sending new connections until its health check has seen
           // /readyz fail (or the endpoint is removed): they are still served meanwhile.
           if (delay.count() > 0) {

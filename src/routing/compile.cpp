@@ -619,6 +619,11 @@ bool Compiler::owns(const std::string& namespace_, const std::string& name) cons
   return state_->ingresses.count(Name(namespace_, name)) > 0;
 }
 
+bool Compiler::would_own(const model::Ingress& ingress) const {
+  Diagnostics ignored;
+  return state_->is_ours(ingress, ignored);
+}
+
 void Compiler::assemble(RouteTable& t, Diagnostics& diagnostics) {
   State& s = *state_;
   diagnostics = s.class_diagnostics;

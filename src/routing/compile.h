@@ -66,6 +66,9 @@ class Compiler {
 
   // Whether the last compile found this Ingress to be ours (its class, SPEC.md §1.4).
   bool owns(const std::string& namespace_, const std::string& name) const;
+  // Whether an Ingress with this class (ingressClassName, annotations) would be ours, by the
+  // IngressClasses of the last compile: for Ingresses that failed validation.
+  bool would_own(const model::Ingress& ingress) const;
 
  private:
   struct State;

@@ -1,10 +1,13 @@
 #include "status/lease_elector.h"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <random>
@@ -60,13 +63,28 @@ void LeaseElector::set_leading(bool leading) {
   on_change_(leading);
 }
 
+asio::awaitable<void> LeaseElector::watchdog() {
+  // A renewal can hang (a dead connection, a slow API server) far longer than the lease lasts:
+  // step down on time, whatever is in flight, so two replicas never both believe they lead.
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (!stopping_) {
+    if (leading_ && Clock::now() - last_renewed_ > options_.renew_deadline) {
+      log_("leader election: no renewal for " +
+           std::to_string(options_.renew_deadline.count()) + " s");
+      set_leading(false);
+    }
+    timer.expires_after(std::chrono::milliseconds(250));
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+}
+
 asio::awaitable<void> LeaseElector::run() {
   asio::steady_timer timer(co_await asio::this_coro::executor);
+  asio::co_spawn(timer.get_executor(), watchdog(), asio::detached);
   std::minstd_rand random(std::random_device{}());
   while (!stopping_) {
     co_await try_acquire_or_renew();
     if (stopping_) co_return;
-    if (leading_ && Clock::now() - last_renewed_ > options_.renew_deadline) set_leading(false);
     // Candidates spread their tries (client-go's jitter); the leader renews on the period.
     auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(options_.retry_period);
     if (!leading_) wait += std::chrono::milliseconds(std::uniform_int_distribution<int>(
@@ -95,6 +113,7 @@ asio::awaitable<void> LeaseElector::try_acquire_or_renew() {
                        {"metadata", {{"name", options_.name}, {"namespace", options_.namespace_}}},
                        {"spec", spec}};
     auto created = co_await client_.request("POST", lease_path(), json::serialize(lease));
+    if (stopping_) co_return;  // released meanwhile: never take it back
     if (created && created->status == 201) {
       last_renewed_ = Clock::now();
       set_leading(true);
@@ -126,7 +145,7 @@ asio::awaitable<void> LeaseElector::try_acquire_or_renew() {
   }
   std::chrono::seconds duration = options_.lease_duration;
   if (const json::value* d = old_spec.if_contains("leaseDurationSeconds"); d && d->is_int64())
-    duration = std::chrono::seconds(d->as_int64());
+    duration = std::chrono::seconds(std::clamp<std::int64_t>(d->as_int64(), 1, 3600));
   if (!holder.empty() && holder != options_.identity && Clock::now() < observed_at_ + duration) {
     set_leading(false);
     co_return;  // someone else holds a lease that is still alive
@@ -143,6 +162,7 @@ asio::awaitable<void> LeaseElector::try_acquire_or_renew() {
   root["spec"] = spec;  // metadata (with its resourceVersion) stays: the write is conditional
   if (stopping_) co_return;  // released meanwhile: never take it back
   auto put = co_await client_.request("PUT", lease_path() + "/" + options_.name, json::serialize(root));
+  if (stopping_) co_return;
   if (put && put->status == 200) {
     last_renewed_ = Clock::now();
     if (holder != options_.identity)
@@ -159,6 +179,10 @@ asio::awaitable<void> LeaseElector::try_acquire_or_renew() {
 
 asio::awaitable<void> LeaseElector::release() {
   stopping_ = true;  // run() renews no more: its write could race ours (409)
+  struct Done {
+    bool& released;
+    ~Done() { released = true; }
+  } done{released_};
   if (!leading_) co_return;
   // A renewal already in flight may still change the Lease's resourceVersion: on 409, read again.
   for (int attempt = 0; attempt < 3; ++attempt) {

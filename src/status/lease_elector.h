@@ -31,12 +31,15 @@ class LeaseElector {
                std::function<void(bool leading)> on_change, Log log);
 
   boost::asio::awaitable<void> run();  // until the executor stops
-  // Gives the lease up (when leading), so that another replica takes over at once.
+  // Gives the lease up (when leading), so that another replica takes over at once. Stops
+  // trying to lead either way; released() is true once done.
   boost::asio::awaitable<void> release();
+  bool released() const { return released_; }
   bool leading() const { return leading_; }
 
  private:
   boost::asio::awaitable<void> try_acquire_or_renew();
+  boost::asio::awaitable<void> watchdog();
   void set_leading(bool leading);
   std::string lease_path() const;
 
@@ -46,6 +49,7 @@ class LeaseElector {
   Log log_;
   bool leading_ = false;
   bool stopping_ = false;  // release() was called
+  bool released_ = false;  // and is done
   std::chrono::steady_clock::time_point last_renewed_{};
   // The last lease record seen, and when (on our clock) it was first seen that way.
   std::string observed_record_;

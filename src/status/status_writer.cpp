@@ -1,6 +1,7 @@
 #include "status/status_writer.h"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <chrono>
@@ -24,8 +25,9 @@ std::string rfc3339_now() {
 }
 
 bool is_ip(const std::string& address) {
-  return address.find_first_not_of("0123456789.") == std::string::npos ||
-         address.find(':') != std::string::npos;
+  boost::system::error_code ec;
+  asio::ip::make_address(address, ec);
+  return !ec;
 }
 
 }  // namespace
@@ -37,7 +39,7 @@ StatusWriter::StatusWriter(asio::any_io_executor executor, source::kube::ApiClie
 }
 
 void StatusWriter::update(const model::Objects& objects, const Owns& owns,
-                          const model::Diagnostics& diagnostics) {
+                          const model::Diagnostics& rejections) {
   if (!options_.service_name.empty()) {
     addresses_.clear();
     for (const auto& s : objects.services)
@@ -49,10 +51,8 @@ void StatusWriter::update(const model::Objects& objects, const Owns& owns,
   for (const auto& i : objects.ingresses)
     ingresses_.push_back({i.meta.namespace_, i.meta.name, owns(i.meta.namespace_, i.meta.name),
                           i.status_addresses});
-  for (const auto& d : diagnostics)
-    if (d.kind == "Ingress" && d.severity == model::Severity::kError &&
-        reported_.count(d.namespace_ + "/" + d.name + ": " + d.message) == 0)
-      rejected_.push_back(d);
+  rejected_.clear();
+  for (const auto& d : rejections) rejected_.emplace(d.namespace_ + "/" + d.name + ": " + d.message, d);
   dirty_ = true;
   wake_.cancel();
 }
@@ -66,21 +66,33 @@ void StatusWriter::set_leading(bool leading) {
 
 asio::awaitable<void> StatusWriter::run() {
   for (;;) {
+    if (retry_.count() > 0) {
+      // A write failed (RBAC, a deleted Ingress, the API server away): not again at once.
+      wake_.expires_after(retry_);
+      co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (wake_.expiry() > std::chrono::steady_clock::now()) continue;  // woken early: wait on
+    }
     if (!dirty_ || !leading_) {
       wake_.expires_after(std::chrono::seconds(30));  // cancelled by update / set_leading
       co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
       continue;
     }
     dirty_ = false;
-    co_await write_all();
+    const bool failed = !(co_await write_all());
+    retry_ = failed ? std::min<std::chrono::milliseconds>(
+                          retry_.count() ? retry_ * 2 : std::chrono::milliseconds(500),
+                          std::chrono::seconds(60))
+                    : std::chrono::milliseconds(0);
+    if (failed) dirty_ = true;
   }
 }
 
-asio::awaitable<void> StatusWriter::write_all() {
+asio::awaitable<bool> StatusWriter::write_all() {
   const std::vector<IngressView> ingresses = ingresses_;  // update() may run while we write
   const std::vector<std::string> ours = addresses_;
+  bool all_written = true;
   for (const IngressView& i : ingresses) {
-    if (!leading_) co_return;
+    if (!leading_) co_return all_written;
     const std::string key = i.namespace_ + "/" + i.name;
     // Ours: our addresses. Not ours but showing exactly our addresses: it left our class.
     std::vector<std::string> want = i.current;
@@ -94,30 +106,38 @@ asio::awaitable<void> StatusWriter::write_all() {
     if (w != written_.end() && w->second == want) continue;  // written; the watch will show it
     json::array entries;
     for (const auto& a : want) entries.push_back(json::object{{is_ip(a) ? "ip" : "hostname", a}});
-    json::object body{{"apiVersion", "networking.k8s.io/v1"},
-                      {"kind", "Ingress"},
-                      {"metadata", {{"name", i.name}, {"namespace", i.namespace_}}},
-                      {"status", {{"loadBalancer", {{"ingress", entries}}}}}};
+    // A merge patch of the status alone: a PUT of the status subresource would also replace
+    // the Ingress's labels, annotations and finalizers with the body's.
+    json::object patch{{"status", {{"loadBalancer", {{"ingress", entries}}}}}};
     auto r = co_await client_.request(
-        "PUT", "/apis/networking.k8s.io/v1/namespaces/" + i.namespace_ + "/ingresses/" + i.name +
-                   "/status",
-        json::serialize(body));
+        "PATCH", "/apis/networking.k8s.io/v1/namespaces/" + i.namespace_ + "/ingresses/" + i.name +
+                     "/status",
+        json::serialize(patch), "application/merge-patch+json");
     if (r && r->status == 200) {
       written_[key] = want;
       log_("status: Ingress " + key + " " +
            (want.empty() ? std::string("cleared") : "published at " + want.front()));
+    } else if (r && r->status == 404) {
+      // Deleted meanwhile: its watch event will drop it from the next view.
     } else {
       log_("status: writing Ingress " + key + " failed: " +
-           (r ? "HTTP " + std::to_string(r->status) : r.error().message));
-      dirty_ = true;  // tried again on the next wake-up
+           (r ? "HTTP " + std::to_string(r->status) +
+                    (r->status == 403 ? " (RBAC: patch on ingresses/status is needed)" : "")
+              : r.error().message));
+      all_written = false;
     }
   }
-  const std::vector<model::Diagnostic> rejected = std::move(rejected_);
-  rejected_.clear();
-  for (const auto& d : rejected) co_await post_event(d);
+  std::vector<model::Diagnostic> rejected;
+  for (const auto& [key, d] : rejected_)
+    if (!reported_.count(key)) rejected.push_back(d);
+  for (const auto& d : rejected) {
+    if (!leading_) break;
+    if (!co_await post_event(d)) all_written = false;
+  }
+  co_return all_written;
 }
 
-asio::awaitable<void> StatusWriter::post_event(const model::Diagnostic& d) {
+asio::awaitable<bool> StatusWriter::post_event(const model::Diagnostic& d) {
   const std::string now = rfc3339_now();
   json::object event{
       {"apiVersion", "v1"},
@@ -136,8 +156,14 @@ asio::awaitable<void> StatusWriter::post_event(const model::Diagnostic& d) {
       {"count", 1}};
   auto r = co_await client_.request("POST", "/api/v1/namespaces/" + d.namespace_ + "/events",
                                     json::serialize(event));
-  if (r && r->status == 201) reported_.insert(d.namespace_ + "/" + d.name + ": " + d.message);
-  else log_("status: recording an Event for Ingress " + d.namespace_ + "/" + d.name + " failed");
+  const std::string key = d.namespace_ + "/" + d.name + ": " + d.message;
+  if (r && r->status == 201) {
+    reported_.insert(key);
+    co_return true;
+  }
+  log_("status: recording an Event for Ingress " + d.namespace_ + "/" + d.name + " failed" +
+       (r ? ": HTTP " + std::to_string(r->status) : ": " + r.error().message));
+  co_return false;
 }
 
 }  // namespace gatehouse::status

@@ -8,6 +8,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <set>
@@ -33,8 +34,9 @@ class StatusWriter {
   StatusWriter(boost::asio::any_io_executor executor, source::kube::ApiClient& client,
                PublishOptions options, Log log);
 
-  // After each compile: the Ingresses, which of them are ours, and the diagnostics.
-  void update(const model::Objects& objects, const Owns& owns, const model::Diagnostics& diagnostics);
+  // After each compile: the Ingresses, which of them are ours, and every error about an Ingress
+  // of ours as things stand (each becomes one Event).
+  void update(const model::Objects& objects, const Owns& owns, const model::Diagnostics& rejections);
   void set_leading(bool leading);
 
   boost::asio::awaitable<void> run();  // writes while leading, until the executor stops
@@ -45,8 +47,9 @@ class StatusWriter {
     bool ours = false;
     std::vector<std::string> current;  // its status addresses now
   };
-  boost::asio::awaitable<void> write_all();
-  boost::asio::awaitable<void> post_event(const model::Diagnostic& d);
+  // Both say whether everything was written.
+  boost::asio::awaitable<bool> write_all();
+  boost::asio::awaitable<bool> post_event(const model::Diagnostic& d);
 
   source::kube::ApiClient& client_;
   PublishOptions options_;
@@ -57,8 +60,11 @@ class StatusWriter {
   std::vector<IngressView> ingresses_;
   std::vector<std::string> addresses_;  // what ours should show
   std::map<std::string, std::vector<std::string>> written_;  // "ns/name" -> what we last wrote
-  std::vector<model::Diagnostic> rejected_;  // Ingress errors not yet reported as Events
-  std::set<std::string> reported_;           // "ns/name: message" already reported
+  // Errors of our Ingresses by "ns/name: message" (replaced on each update), and those already
+  // recorded as Events.
+  std::map<std::string, model::Diagnostic> rejected_;
+  std::set<std::string> reported_;
+  std::chrono::milliseconds retry_{0};  // after a failed write: wait this long (doubling)
 };
 
 }  // namespace gatehouse::status

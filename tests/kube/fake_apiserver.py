@@ -788,6 +788,14 @@ class Handler(BaseHTTPRequestHandler):
                 new = {**old, "status": obj.get("status")}
                 if new["status"] is None:
                     del new["status"]
+                # As the real server (Ingress's status strategy keeps only the stored spec): the
+                # metadata is the body's, system fields aside, so a PUT of a bare status wipes
+                # labels, annotations and finalizers. A merge PATCH keeps them.
+                system = ("name", "namespace", "uid", "creationTimestamp", "generation",
+                          "resourceVersion", "deletionTimestamp")
+                new["metadata"] = {**(obj.get("metadata") or {}),
+                                   **{k: old["metadata"][k] for k in system
+                                      if k in old["metadata"]}}
             else:
                 new = obj
                 if r.kind.status_subresource and preserve_status:

@@ -15,7 +15,14 @@ workdir=$(mktemp -d /tmp/gatehouse-kube-status.XXXXXX)
 
 start_foobar_pods "$workdir/echo.log"
 start_fake_apiserver
-put_objects "$(python3 "$source_dir/tests/kube/foobar_objects.py" "${ports[@]}")"
+# Ingress foobar carries an annotation that writing its status must not lose.
+put_objects "$(python3 "$source_dir/tests/kube/foobar_objects.py" "${ports[@]}" | python3 -c "
+import json, sys
+objects = json.load(sys.stdin)
+for o in objects['items']:
+    if o['kind'] == 'Ingress':
+        o['metadata']['annotations'] = {'example.com/owner': 'payments'}
+print(json.dumps(objects))")"
 # The load balancer Service in front of the replicas, with the address the cloud gave it; an
 # Ingress of another class that still shows that address; an Ingress gatehouse must reject.
 lb_service() {
@@ -77,6 +84,9 @@ leader=$(holder)
 eventually "the leader published the load balancer's address on Ingress foobar" 203.0.113.7 10 \
   status_of foobar
 eventually "the Ingress of another class no longer shows our address" "" 10 status_of other
+check "writing the status kept the Ingress's annotations" payments \
+  "$(json_get /apis/networking.k8s.io/v1/namespaces/default/ingresses/foobar \
+    'o["metadata"].get("annotations", {}).get("example.com/owner", "")')"
 events() {
   api GET /api/v1/namespaces/default/events | python3 -c "import json, sys
 items = json.load(sys.stdin)['items']

@@ -91,6 +91,11 @@ ApiClient::ApiClient(asio::any_io_executor executor, KubeConfig config, ApiTimeo
 
 ApiClient::~ApiClient() = default;
 
+std::string ApiClient::host_header() const {
+  const bool v6 = config_.host.find(':') != std::string::npos;  // an IPv6 literal: bracketed
+  return (v6 ? "[" + config_.host + "]" : config_.host) + ":" + config_.port;
+}
+
 std::string ApiClient::authorization() {
   if (config_.token_file.empty())
     return config_.token.empty() ? std::string() : "Bearer " + config_.token;
@@ -172,7 +177,7 @@ asio::awaitable<Result<ApiResponse>> ApiClient::exchange(Connection& c, const st
                                                          const std::string& content_type,
                                                          bool& answered, bool& keep_alive) {
   http::request<http::string_body> req{http::string_to_verb(method), config_.base_path + target, 11};
-  req.set(http::field::host, config_.host + ":" + config_.port);
+  req.set(http::field::host, host_header());
   req.set(http::field::accept, "application/json");
   req.set(http::field::user_agent, "gatehouse");
   if (std::string auth = authorization(); !auth.empty()) req.set(http::field::authorization, auth);
@@ -207,7 +212,7 @@ asio::awaitable<Result<ApiResponse>> ApiClient::watch(
   if (!connected) co_return connected.error();
   Connection& c = **connected;
   http::request<http::empty_body> req{http::verb::get, config_.base_path + target, 11};
-  req.set(http::field::host, config_.host + ":" + config_.port);
+  req.set(http::field::host, host_header());
   req.set(http::field::accept, "application/json");
   req.set(http::field::user_agent, "gatehouse");
   if (std::string auth = authorization(); !auth.empty()) req.set(http::field::authorization, auth);

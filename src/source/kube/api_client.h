@@ -68,6 +68,7 @@ class ApiClient {
   ApiClient(boost::asio::any_io_executor executor, KubeConfig config, ApiTimeouts timeouts,
             std::unique_ptr<boost::asio::ssl::context> tls);
   std::string authorization();
+  std::string host_header() const;
 
   struct Connection;
   boost::asio::awaitable<Result<std::unique_ptr<Connection>>> connect();

@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 
@@ -110,7 +111,9 @@ Informer::Outcome Informer::failed(const std::string& what, const ApiResponse& r
   const unsigned s = response.status;
   if (s == 401) client_.reload_token();  // a rotated token file is read again
   if ((s == 429 || s >= 500) && response.retry_after) {
-    wait_ = std::min<std::chrono::milliseconds>(*response.retry_after, options_.retry_after_max);
+    // Retry-After: 0 (some proxies send it) must not mean a busy loop.
+    wait_ = std::clamp<std::chrono::milliseconds>(*response.retry_after, options_.backoff_initial,
+                                                  options_.retry_after_max);
     ++failures_;
   } else {
     wait_ = next_backoff();
@@ -133,11 +136,17 @@ asio::awaitable<void> Informer::run() {
       wait_ = {};
     }
     Outcome outcome = Outcome::kOk;
-    if (relist) {
-      outcome = co_await list();
-      if (outcome == Outcome::kOk) relist = false;
-    } else {
-      outcome = co_await watch();
+    try {
+      if (relist) {
+        outcome = co_await list();
+        if (outcome == Outcome::kOk) relist = false;
+      } else {
+        outcome = co_await watch();
+      }
+    } catch (const std::exception& e) {
+      // Only allocation failures and the like get here: a detached coroutine would end
+      // silently, and this resource would never be followed again.
+      outcome = failed(relist ? "list" : "watch", std::string("unexpected failure: ") + e.what());
     }
     if (outcome == Outcome::kRelist) relist = true;
   }

@@ -58,6 +58,7 @@ void KubeSource::flush() {
   published_ = true;
   update.objects = cache_.objects();
   update.diagnostics = cache_.take_diagnostics();
+  update.refused = cache_.refused_ingresses();
   on_update_(std::move(update));
 }
 

@@ -8,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,6 +26,7 @@ struct KubeUpdate {
   std::shared_ptr<const model::Objects> objects;
   model::ObjectChanges changes;     // `all` for the first update after the first sync
   model::Diagnostics diagnostics;   // objects refused since the last update
+  std::map<std::string, ObjectCache::Refused> refused;  // every Ingress refused now
 };
 
 class KubeSource {

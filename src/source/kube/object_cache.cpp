@@ -68,6 +68,25 @@ std::string string_at(const json::object& object, const char* key) {
   return v && v->is_string() ? std::string(v->get_string()) : std::string();
 }
 
+// What names an Ingress's class, read leniently from an object that failed validation.
+model::Ingress class_claim(const json::value& object, const std::string& ns, const std::string& name) {
+  model::Ingress claim;
+  claim.meta.namespace_ = ns;
+  claim.meta.name = name;
+  const json::object* o = object.if_object();
+  const json::value* meta = o ? o->if_contains("metadata") : nullptr;
+  const json::value* annotations =
+      meta && meta->is_object() ? meta->get_object().if_contains("annotations") : nullptr;
+  if (annotations && annotations->is_object())
+    for (const auto& [key, value] : annotations->get_object())
+      if (value.is_string()) claim.meta.annotations[std::string(key)] = std::string(value.get_string());
+  const json::value* spec = o ? o->if_contains("spec") : nullptr;
+  const json::value* class_name =
+      spec && spec->is_object() ? spec->get_object().if_contains("ingressClassName") : nullptr;
+  if (class_name && class_name->is_string()) claim.ingress_class_name = std::string(class_name->get_string());
+  return claim;
+}
+
 }  // namespace
 
 ObjectCache::ObjectCache() : objects_(std::make_shared<model::Objects>()) {}
@@ -99,9 +118,20 @@ std::string ObjectCache::put(model::Kind kind, const json::value& object, std::s
                        api_version_of(kind));
   bool valid = false;
   with_list(decoded, kind, [&](auto& list) { valid = list.size() == 1; });
+  if (kind == model::Kind::kIngress) {
+    if (valid) {
+      refused_.erase(ns + "/" + name);
+    } else {
+      Refused& r = refused_[ns + "/" + name];
+      r.claim = class_claim(object, ns, name);
+      r.errors.clear();
+      for (const auto& d : problems)
+        if (d.severity == model::Severity::kError) r.errors.push_back(d);
+    }
+  }
   for (auto& d : problems) diagnostics_.push_back(std::move(d));
   if (!valid) {
-    remove(kind, ns, name);
+    drop(kind, ns, name);
     return version;
   }
   with_list(writable(), kind, [&](auto& list) {
@@ -115,11 +145,16 @@ std::string ObjectCache::put(model::Kind kind, const json::value& object, std::s
       list.insert(at, std::move(fresh));
   });
   versions_[{kind, ns + "/" + name}] = version;
-  changed_.keys.push_back({kind, ns, name});
+  if (!changed_.all) changed_.keys.push_back({kind, ns, name});
   return version;
 }
 
 void ObjectCache::remove(model::Kind kind, const std::string& namespace_, const std::string& name) {
+  if (kind == model::Kind::kIngress) refused_.erase(namespace_ + "/" + name);
+  drop(kind, namespace_, name);
+}
+
+void ObjectCache::drop(model::Kind kind, const std::string& namespace_, const std::string& name) {
   versions_.erase({kind, namespace_ + "/" + name});
   bool found = false;
   with_list(*objects_, kind, [&](auto& list) {
@@ -128,7 +163,7 @@ void ObjectCache::remove(model::Kind kind, const std::string& namespace_, const 
   });
   if (!found) return;
   with_list(writable(), kind, [&](auto& list) { list.erase(find_sorted(list, namespace_, name)); });
-  changed_.keys.push_back({kind, namespace_, name});
+  if (!changed_.all) changed_.keys.push_back({kind, namespace_, name});
 }
 
 void ObjectCache::keep_only(model::Kind kind, const std::string& namespace_,
@@ -143,6 +178,12 @@ void ObjectCache::keep_only(model::Kind kind, const std::string& namespace_,
     }
   });
   for (const auto& [ns, name] : gone) remove(kind, ns, name);
+  if (kind == model::Kind::kIngress)  // refused ones are in no list: forget those gone too
+    for (auto it = refused_.begin(); it != refused_.end();)
+      it = (namespace_.empty() || it->second.claim.meta.namespace_ == namespace_) &&
+                   !keep.count(it->first)
+               ? refused_.erase(it)
+               : std::next(it);
 }
 
 model::ObjectChanges ObjectCache::take_changes() {

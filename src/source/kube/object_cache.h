@@ -38,18 +38,31 @@ class ObjectCache {
   // since then.
   model::ObjectChanges take_changes();
   model::Diagnostics take_diagnostics();
-  bool has_changes() const { return !changed_.keys.empty(); }
+  bool has_changes() const { return changed_.all || !changed_.keys.empty(); }
 
   std::size_t size() const;
 
+  // Ingresses that failed validation, by "namespace/name", while they do: their errors, and
+  // what names their class (metadata, spec.ingressClassName) so a controller can tell whether
+  // the rejection is its to report.
+  struct Refused {
+    model::Ingress claim;
+    model::Diagnostics errors;
+  };
+  const std::map<std::string, Refused>& refused_ingresses() const { return refused_; }
+
  private:
   model::Objects& writable();
-  model::ObjectChanges changed_ = model::ObjectChanges::none();
+  void drop(model::Kind kind, const std::string& namespace_, const std::string& name);
+  // Starts as `all`: until the first take_changes (after the first sync) there is nothing to
+  // be incremental about, and no key list to grow while an informer cannot list.
+  model::ObjectChanges changed_ = model::ObjectChanges::everything();
   model::Diagnostics diagnostics_;
   std::shared_ptr<model::Objects> objects_;
   // resourceVersion by kind and "namespace/name": an object seen again unchanged (a relist) is
   // not reported as a change.
   std::map<std::pair<model::Kind, std::string>, std::string> versions_;
+  std::map<std::string, Refused> refused_;
 };
 
 }  // namespace gatehouse::source::kube
