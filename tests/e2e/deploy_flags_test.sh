@@ -15,6 +15,9 @@ for flag in $flags; do
   else fail "serve does not know $flag (deploy/deployment.yaml uses it)"; fi
 done
 rbac=$(cat "$source_dir/deploy/rbac.yaml")
+# The verbs the controller uses: status is written with a merge PATCH (src/status/status_writer.cpp).
+contains "rbac.yaml lets the leader patch ingresses/status" 'resources: ["ingresses/status"]
+    verbs: ["patch"]' "$rbac"
 for resource in ingresses ingressclasses services endpointslices secrets ingresses/status leases events; do
   contains "rbac.yaml names $resource" "$resource" "$rbac"
 done
