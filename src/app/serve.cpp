@@ -14,6 +14,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <map>
@@ -382,6 +383,14 @@ int run_serve(const ServeOptions& options) {
       }
       publish.service_namespace = options.kube.publish_service.substr(0, slash);
       publish.service_name = options.kube.publish_service.substr(slash + 1);
+      const auto& watched = options.kube.namespaces;
+      if (!watched.empty() &&
+          std::find(watched.begin(), watched.end(), publish.service_namespace) == watched.end()) {
+        // Its Service would never be seen, and every status would be cleared.
+        log("--publish-service " + options.kube.publish_service +
+            ": its namespace is not among --watch-namespace");
+        return 2;
+      }
     }
     status_writer = std::make_unique<status::StatusWriter>(
         control.get_executor(), *api, publish, [](const std::string& line) { log(line); });
