@@ -10,6 +10,13 @@ require_tools() {  # exit 77 (ctest: skipped) when a tool is missing
   done
 }
 
+# kubectl_minor: the kubectl client's minor version (0 when there is none).
+kubectl_minor() {
+  command -v kubectl >/dev/null || { echo 0; return; }
+  kubectl version --client -o json 2>/dev/null |
+    sed -n 's/.*"minor": *"\([0-9]*\).*/\1/p' | head -1 | grep . || echo 0
+}
+
 start_fake_apiserver() {  # start_fake_apiserver [FAKE ARGS...]
   local ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1) port
   printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >"$workdir/server.ext"
