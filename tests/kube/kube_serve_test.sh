@@ -39,6 +39,9 @@ serve_pid=$last_pid
 wait_port $admin || { cat "$workdir/serve.log"; exit 1; }
 check "not ready before the first full sync" 503 \
   "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 http://127.0.0.1:$admin/readyz)"
+wait_port $proxy
+check "and nothing is routed from a half-synced store: 503" 503 \
+  "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 -H 'Host: foo.org' $url/a)"
 for _ in $(seq 200); do
   [ "$(curl -s --max-time 2 http://127.0.0.1:$admin/readyz)" = ready ] && break
   sleep 0.05
