@@ -1,5 +1,7 @@
 #include "status/lease_elector.h"
 
+#include "source/kube/json_fields.h"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -36,10 +38,6 @@ std::string micro_time_now() {
   return text;
 }
 
-std::string string_of(const json::object& o, const char* key) {
-  const json::value* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
 
 }  // namespace
 
@@ -137,7 +135,7 @@ asio::awaitable<void> LeaseElector::try_acquire_or_renew() {
   json::value* old_spec_value = root.if_contains("spec");
   json::object old_spec = old_spec_value && old_spec_value->is_object() ? old_spec_value->get_object()
                                                                         : json::object();
-  const std::string holder = string_of(old_spec, "holderIdentity");
+  const std::string holder = source::kube::string_at(&old_spec, "holderIdentity");
   const std::string record = json::serialize(old_spec);
   if (record != observed_record_) {
     observed_record_ = record;
@@ -194,7 +192,7 @@ asio::awaitable<void> LeaseElector::release() {
     json::object& root = lease.get_object();
     json::value* spec = root.if_contains("spec");
     if (!spec || !spec->is_object() ||
-        string_of(spec->get_object(), "holderIdentity") != options_.identity)
+        source::kube::string_at(spec->if_object(), "holderIdentity") != options_.identity)
       break;
     // As client-go's ReleaseOnCancel: an empty holder and a 1 s lease, so a candidate takes
     // over on its next try instead of waiting out the lease.

@@ -35,7 +35,6 @@ class LeaseElector {
   // trying to lead either way; released() is true once done.
   boost::asio::awaitable<void> release();
   bool released() const { return released_; }
-  bool leading() const { return leading_; }
 
  private:
   boost::asio::awaitable<void> try_acquire_or_renew();

@@ -1,5 +1,6 @@
 #include "source/kube/informer.h"
 
+#include "source/kube/json_fields.h"
 #include "source/kube/watch_protocol.h"
 
 #include <boost/asio/as_tuple.hpp>
@@ -35,17 +36,6 @@ std::string percent_encode(std::string_view value) {
     }
   }
   return out;
-}
-
-// A Status body's message, or the start of whatever the body is.
-std::string message_of(const std::string& body) {
-  boost::system::error_code ec;
-  json::value v = json::parse(body, ec);
-  if (!ec && v.is_object()) {
-    const json::value* m = v.get_object().if_contains("message");
-    if (m && m->is_string() && !m->get_string().empty()) return std::string(m->get_string());
-  }
-  return body.substr(0, 200);
 }
 
 std::string seconds_text(std::chrono::milliseconds d) {
@@ -121,7 +111,7 @@ Informer::Outcome Informer::failed(const std::string& what, const ApiResponse& r
   std::string hint;
   if (s == 401) hint = " (the token is not accepted; it is read again before the next try)";
   if (s == 403) hint = " (RBAC: the service account needs list and watch on " + resource_.plural + ")";
-  log_(what + " " + describe() + ": HTTP " + std::to_string(s) + ": " + message_of(response.body) +
+  log_(what + " " + describe() + ": HTTP " + std::to_string(s) + ": " + status_message(response.body) +
        hint + "; retrying in " + seconds_text(wait_));
   return Outcome::kRetry;
 }

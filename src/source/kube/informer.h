@@ -53,7 +53,6 @@ class Informer {
   boost::asio::awaitable<void> run();
 
   bool synced() const { return synced_; }
-  const std::string& resource_version() const { return version_; }
   std::string describe() const;  // "services in all namespaces"
 
  private:

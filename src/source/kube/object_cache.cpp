@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "model/decode.h"
+#include "source/kube/json_fields.h"
 
 namespace gatehouse::source::kube {
 
@@ -63,10 +64,6 @@ auto find_sorted(std::vector<T>& list, const std::string& ns, const std::string&
                           });
 }
 
-std::string string_at(const json::object& object, const char* key) {
-  const json::value* v = object.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
 
 // What names an Ingress's class, read leniently from an object that failed validation.
 model::Ingress class_claim(const json::value& object, const std::string& ns, const std::string& name) {
@@ -100,9 +97,9 @@ std::string ObjectCache::put(model::Kind kind, const json::value& object, std::s
   std::string ns, name, version;
   if (const json::object* o = object.if_object()) {
     if (const json::value* m = o->if_contains("metadata"); m && m->is_object()) {
-      ns = string_at(m->get_object(), "namespace");
-      name = string_at(m->get_object(), "name");
-      version = string_at(m->get_object(), "resourceVersion");
+      ns = string_at(m->if_object(), "namespace");
+      name = string_at(m->if_object(), "name");
+      version = string_at(m->if_object(), "resourceVersion");
     }
   }
   if (kind == model::Kind::kIngressClass) ns.clear();
@@ -201,10 +198,5 @@ model::ObjectChanges ObjectCache::take_changes() {
 
 model::Diagnostics ObjectCache::take_diagnostics() { return std::exchange(diagnostics_, {}); }
 
-std::size_t ObjectCache::size() const {
-  const model::Objects& o = *objects_;
-  return o.ingresses.size() + o.ingress_classes.size() + o.services.size() +
-         o.endpoint_slices.size() + o.secrets.size();
-}
 
 }  // namespace gatehouse::source::kube

@@ -40,8 +40,6 @@ class ObjectCache {
   model::Diagnostics take_diagnostics();
   bool has_changes() const { return changed_.all || !changed_.keys.empty(); }
 
-  std::size_t size() const;
-
   // Ingresses that failed validation, by "namespace/name", while they do: their errors, and
   // what names their class (metadata, spec.ingressClassName) so a controller can tell whether
   // the rejection is its to report.

@@ -1,5 +1,7 @@
 #include "source/kube/watch_protocol.h"
 
+#include "source/kube/json_fields.h"
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -7,30 +9,6 @@
 namespace gatehouse::source::kube {
 
 namespace json = boost::json;
-
-namespace {
-
-const json::object* object_at(const json::object& o, const char* key) {
-  const json::value* v = o.if_contains(key);
-  return v ? v->if_object() : nullptr;
-}
-
-std::string string_at(const json::object* o, const char* key) {
-  if (!o) return {};
-  const json::value* v = o->if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
-// A Status body's message, or the start of whatever it is.
-std::string message_of(const json::value& status) {
-  if (const json::object* o = status.if_object()) {
-    std::string m = string_at(o, "message");
-    if (!m.empty()) return m;
-  }
-  return json::serialize(status).substr(0, 200);
-}
-
-}  // namespace
 
 ListPage apply_list_page(std::string_view body, model::Kind kind, ObjectCache& cache,
                          std::vector<std::string>& listed) {
@@ -50,7 +28,7 @@ ListPage apply_list_page(std::string_view body, model::Kind kind, ObjectCache& c
       listed.push_back(std::move(key));
     }
   }
-  const json::object* meta = object_at(*root, "metadata");
+  const json::object* meta = object_at(root, "metadata");
   page.version = string_at(meta, "resourceVersion");
   page.next = string_at(meta, "continue");
   return page;
@@ -68,7 +46,7 @@ WatchEvent apply_watch_event(std::string_view line, model::Kind kind, bool names
     return out;
   }
   const std::string type = string_at(e, "type");
-  const json::object* meta = object_at(object->get_object(), "metadata");
+  const json::object* meta = object_at(object->if_object(), "metadata");
   if (type == "ADDED" || type == "MODIFIED") {
     out.type = WatchEvent::Type::kApplied;
     out.version = cache.put(kind, *object);
@@ -86,7 +64,7 @@ WatchEvent apply_watch_event(std::string_view line, model::Kind kind, bool names
     if (code && code->is_int64() && code->as_int64() == 410) {
       out.type = WatchEvent::Type::kExpired;
     } else {
-      out.problem = "the server ended the watch with an error: " + message_of(*object);
+      out.problem = "the server ended the watch with an error: " + status_message(json::serialize(*object));
     }
   } else {
     out.problem = "a watch event of unknown type '" + type.substr(0, 40) + "'";
