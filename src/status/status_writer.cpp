@@ -66,11 +66,12 @@ void StatusWriter::set_leading(bool leading) {
 
 asio::awaitable<void> StatusWriter::run() {
   for (;;) {
-    if (retry_.count() > 0) {
-      // A write failed (RBAC, a deleted Ingress, the API server away): not again at once.
-      wake_.expires_after(retry_);
+    if (std::chrono::steady_clock::now() < retry_at_) {
+      // A write failed (RBAC, a deleted Ingress, the API server away): not again before
+      // retry_at_, however often update() wakes us meanwhile.
+      wake_.expires_at(retry_at_);
       co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
-      if (wake_.expiry() > std::chrono::steady_clock::now()) continue;  // woken early: wait on
+      continue;
     }
     if (!dirty_ || !leading_) {
       wake_.expires_after(std::chrono::seconds(30));  // cancelled by update / set_leading
@@ -83,6 +84,7 @@ asio::awaitable<void> StatusWriter::run() {
                           retry_.count() ? retry_ * 2 : std::chrono::milliseconds(500),
                           std::chrono::seconds(60))
                     : std::chrono::milliseconds(0);
+    retry_at_ = std::chrono::steady_clock::now() + retry_;
     if (failed) dirty_ = true;
   }
 }

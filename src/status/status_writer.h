@@ -65,6 +65,7 @@ class StatusWriter {
   std::map<std::string, model::Diagnostic> rejected_;
   std::set<std::string> reported_;
   std::chrono::milliseconds retry_{0};  // after a failed write: wait this long (doubling)
+  std::chrono::steady_clock::time_point retry_at_{};  // no write before this
 };
 
 }  // namespace gatehouse::status
