@@ -110,8 +110,21 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve->add_option("--pod-name", kube.identity,
                     "This replica's identity in the Lease (default: $POD_NAME, else the host name)");
-  serve->add_option("-l,--listen", serve_options.listen, "ADDR:PORT to serve HTTP on (repeatable)")
-      ->required();
+  serve->add_option("-l,--listen", serve_options.listen, "ADDR:PORT to serve HTTP on (repeatable)");
+  serve->add_option("--listen-tls", serve_options.listen_tls,
+                    "ADDR:PORT to serve HTTPS on (repeatable), with the certificates of the "
+                    "Ingresses' spec.tls chosen by SNI");
+  serve->add_option("--default-certificate", serve_options.default_certificate,
+                    "NAMESPACE/NAME of a kubernetes.io/tls Secret for names no Ingress gives a "
+                    "certificate (default: a self-signed one generated at start)");
+  serve->add_flag("--ssl-redirect,!--no-ssl-redirect", serve_options.proxy.ssl_redirect,
+                  "Answer plain-HTTP requests for hosts with TLS configured with a 308 to "
+                  "https (not for /.well-known/acme-challenge/); --ssl-redirect=false turns it off")
+      ->capture_default_str();
+  serve->add_option("--https-port", serve_options.https_port,
+                    "The port redirects to https name (default: the first --listen-tls port; "
+                    "443 behind a load balancer that maps it)")
+      ->check(CLI::Range(1, 65535));
   serve->add_option("-w,--workers", serve_options.workers, "Worker threads (default: one per core)");
   serve->add_option("--admin-listen", serve_options.admin_listen,
                     "ADDR:PORT for /healthz and /readyz");
@@ -127,6 +140,7 @@ int main(int argc, char** argv) {
   };
   auto& t = serve_options.proxy.timeouts;
   add_ms("--connect-timeout-ms", t.connect, "Connecting to a pod");
+  add_ms("--handshake-timeout-ms", t.handshake, "A client's TLS handshake");
   add_ms("--request-timeout-ms", t.request, "Receiving a request head from a client");
   add_ms("--header-timeout-ms", t.header, "Waiting for a pod's response head");
   add_ms("--idle-timeout-ms", t.idle, "Idle keep-alive connections, both sides");

@@ -1,5 +1,6 @@
 #include "app/manifest_options.h"
 
+#include "proxy/tls/cert_store.h"
 #include "source/files.h"
 
 namespace gatehouse::app {
@@ -40,8 +41,15 @@ Loaded load_and_compile(const ManifestOptions& options) {
   out.object_count = o.ingresses.size() + o.ingress_classes.size() + o.services.size() +
                      o.endpoint_slices.size() + o.secrets.size();
   out.diagnostics = std::move(loaded.diagnostics);
-  out.compiled = routing::compile(loaded.objects, compile_options);
+  routing::Compiler compiler(compile_options);
+  out.compiled = compiler.compile(loaded.objects, model::ObjectChanges::everything());
   for (auto& d : out.compiled.diagnostics) out.diagnostics.push_back(std::move(d));
+  // The certificates spec.tls names are loaded as serve would load them: a broken one is an error.
+  proxy::tls::CertStore certificates(std::nullopt);
+  auto tls = certificates.update(
+      loaded.objects, model::ObjectChanges::everything(),
+      [&](const std::string& ns, const std::string& name) { return compiler.owns(ns, name); });
+  for (auto& d : tls.diagnostics) out.diagnostics.push_back(std::move(d));
   out.compiled.diagnostics.clear();
   return out;
 }

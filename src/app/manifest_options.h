@@ -1,5 +1,6 @@
 // The options every manifest-reading subcommand shares (--manifests, --ingress-class, ...), and
-// the one path from them to a compiled table: load, decode, validate, compile.
+// the one path from them to a compiled table: load, decode, validate, compile (and load the
+// certificates the Ingresses name, for their diagnostics).
 #pragma once
 
 #include <CLI/CLI.hpp>

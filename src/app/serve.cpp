@@ -16,6 +16,7 @@
 #include <boost/asio/write.hpp>
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <cstdlib>
 #include <map>
 #include <iostream>
@@ -23,6 +24,7 @@
 #include <thread>
 
 #include "proxy/http1/parser.h"
+#include "proxy/tls/cert_store.h"
 #include "proxy/worker.h"
 #include "routing/compile.h"
 #include "source/file_watcher.h"
@@ -83,6 +85,7 @@ class Controller {
           "): keeping the last good configuration");
       cache_ = source::ManifestCache(options_.manifests.manifests);
       compiler_ = routing::Compiler(compile_options_);
+      certs_.reset();
       return table_ != nullptr;
     }
   }
@@ -103,6 +106,16 @@ class Controller {
       compile_options_.default_backend = *ref;
     }
     compiler_ = routing::Compiler(compile_options_);
+    std::optional<proxy::tls::SecretRef> default_certificate;
+    if (!options_.default_certificate.empty()) {
+      auto ref = proxy::tls::parse_secret_ref(options_.default_certificate);
+      if (!ref) {
+        log("--default-certificate: " + ref.error().message);
+        return false;
+      }
+      default_certificate = *ref;
+    }
+    cert_store_.emplace(default_certificate);
     return true;
   }
 
@@ -114,6 +127,7 @@ class Controller {
       compile_all_next_ = false;
       const std::size_t changed = update.changes.all ? 0 : update.changes.keys.size();
       routing::Compiled compiled = compiler_.compile(*update.objects, update.changes);
+      update_certificates(*update.objects, update.changes, compiled.diagnostics);
       if (status_) {
         // Events for our Ingresses' errors: refused by validation while naming our class, or
         // compiled as ours with an error.
@@ -145,6 +159,7 @@ class Controller {
       log(std::string("compiling the API server's objects failed (") + e.what() +
           "): keeping the last good configuration");
       compiler_ = routing::Compiler(compile_options_);
+      certs_.reset();
       compile_all_next_ = true;
     }
   }
@@ -175,6 +190,7 @@ class Controller {
     const auto loaded = Clock::now();
     // Only the hosts the changed objects touch are compiled again.
     routing::Compiled compiled = compiler_.compile(*r.objects, r.changes);
+    update_certificates(*r.objects, r.changes, compiled.diagnostics);
     const auto compiled_at = Clock::now();
     model::Diagnostics all = std::move(r.diagnostics);
     for (auto& d : compiled.diagnostics) all.push_back(std::move(d));
@@ -208,9 +224,30 @@ class Controller {
     last_diagnostics_ = std::move(lines);
   }
 
+  // The certificates for the objects just compiled (Compiler::owns is now up to date); their
+  // diagnostics join the compiler's. Services and endpoints leave them alone.
+  void update_certificates(const model::Objects& objects, const model::ObjectChanges& changes,
+                           model::Diagnostics& diagnostics) {
+    if (!certs_ || proxy::tls::CertStore::affected_by(changes)) {
+      auto owns = [this](const std::string& ns, const std::string& name) {
+        return compiler_.owns(ns, name);
+      };
+      // After a failed compile the store starts over too: all Secrets are compared again.
+      auto update = cert_store_->update(
+          objects, certs_ ? changes : model::ObjectChanges::everything(), owns);
+      certs_ = std::move(update.table);
+      cert_diagnostics_ = std::move(update.diagnostics);
+      if (cert_store_->fallback_description() != fallback_logged_) {
+        fallback_logged_ = cert_store_->fallback_description();
+        log("TLS: names without a certificate of their own get " + fallback_logged_);
+      }
+    }
+    diagnostics.insert(diagnostics.end(), cert_diagnostics_.begin(), cert_diagnostics_.end());
+  }
+
   void publish(std::shared_ptr<const routing::RouteTable> table) {
     table_ = std::move(table);
-    for (auto& w : workers_) w->publish(table_);
+    for (auto& w : workers_) w->publish(table_, certs_);
   }
 
   const ServeOptions& options_;
@@ -224,6 +261,10 @@ class Controller {
   std::size_t last_files_ = 0;
   bool compile_all_next_ = false;
   status::StatusWriter* status_ = nullptr;  // API server only: the leader writes status
+  std::optional<proxy::tls::CertStore> cert_store_;  // made by init_options
+  std::shared_ptr<const proxy::tls::CertTable> certs_;
+  model::Diagnostics cert_diagnostics_;  // of the last certificate update
+  std::string fallback_logged_;
   bool draining_ = false;
 };
 
@@ -311,20 +352,26 @@ int run_serve(const ServeOptions& options) {
   // 10,000 paths took 4x longer while it faulted). Keep freed memory for the next table.
   ::mallopt(M_MMAP_THRESHOLD, 32 << 20);
   ::mallopt(M_TRIM_THRESHOLD, 64 << 20);
-  std::vector<tcp::endpoint> addresses;
-  for (const auto& text : options.listen) {
-    auto address = parse_address(text);
-    if (!address) {
-      log("--listen " + text + ": expected ADDR:PORT");
-      return 2;
+  std::vector<std::pair<tcp::endpoint, bool>> addresses;  // and whether it serves HTTPS
+  for (const bool tls : {false, true}) {
+    for (const auto& text : tls ? options.listen_tls : options.listen) {
+      auto address = parse_address(text);
+      if (!address) {
+        log((tls ? "--listen-tls " : "--listen ") + text + ": expected ADDR:PORT");
+        return 2;
+      }
+      addresses.emplace_back(*address, tls);
     }
-    addresses.push_back(*address);
   }
   if (addresses.empty()) {
-    log("at least one --listen ADDR:PORT is required");
+    log("at least one --listen or --listen-tls ADDR:PORT is required");
     return 2;
   }
   proxy::ProxyOptions proxy_options = options.proxy;
+  if (options.https_port > 0)
+    proxy_options.https_port = static_cast<std::uint16_t>(options.https_port);
+  else if (!options.listen_tls.empty())
+    proxy_options.https_port = parse_address(options.listen_tls.front())->port();
   if (options.balancer == "least-request")
     proxy_options.balancer = proxy::BalancerKind::kLeastRequest;
   else if (options.balancer != "round-robin") {
@@ -338,8 +385,8 @@ int run_serve(const ServeOptions& options) {
   std::vector<std::unique_ptr<proxy::Worker>> workers;
   for (int i = 0; i < count; ++i) {
     workers.push_back(std::make_unique<proxy::Worker>(i, proxy_options));
-    for (const auto& address : addresses) {
-      std::string error = workers.back()->listen(address);
+    for (const auto& [address, tls] : addresses) {
+      std::string error = workers.back()->listen(address, tls);
       if (!error.empty()) {
         log(error);
         return 1;
@@ -456,11 +503,27 @@ int run_serve(const ServeOptions& options) {
     asio::co_spawn(control, admin_loop(*admin, controller), asio::detached);
   }
 
+  // Session tickets: one key set for all workers (a client resumes on whichever worker it
+  // reaches), rotated in memory.
+  auto ticket_keys = proxy::tls::TicketKeys::generate();
+  for (auto& w : workers) w->publish_ticket_keys(ticket_keys);
+  asio::steady_timer rotation(control);
+  std::function<void()> rotate_ticket_keys = [&] {
+    rotation.expires_after(options.ticket_key_rotation);
+    rotation.async_wait([&](const boost::system::error_code& ec) {
+      if (ec) return;
+      ticket_keys = ticket_keys->rotated();
+      for (auto& w : workers) w->publish_ticket_keys(ticket_keys);
+      rotate_ticket_keys();
+    });
+  };
+  if (!options.listen_tls.empty()) rotate_ticket_keys();
+
   for (auto& w : workers) w->start();
   std::string listening;
-  for (const auto& a : addresses)
-    listening += (listening.empty() ? "" : ", ") + a.address().to_string() + ":" +
-                 std::to_string(a.port());
+  for (const auto& [a, tls] : addresses)
+    listening += (listening.empty() ? "" : ", ") + std::string(tls ? "https://" : "http://") +
+                 a.address().to_string() + ":" + std::to_string(a.port());
   log("serving on " + listening + " with " + std::to_string(count) + " workers (" +
       io_backend_name() + ")");
 
@@ -473,6 +536,7 @@ int run_serve(const ServeOptions& options) {
                                  std::to_string(delay.count()) + " ms, then draining"
                            : ": draining connections"));
     if (watcher) watcher->stop();
+    rotation.cancel();
     controller.set_draining();  // /readyz answers 503 from now on; the admin port stays open
     asio::co_spawn(
         control,

@@ -3,6 +3,7 @@
 // the objects change.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -31,13 +32,17 @@ struct ServeOptions {
   ManifestOptions manifests;
   bool without_class_given = false;  // --watch-ingress-without-class was on the command line
   KubeOptions kube;
-  std::vector<std::string> listen;  // "ADDR:PORT" or "[V6]:PORT"
+  std::vector<std::string> listen;      // "ADDR:PORT" or "[V6]:PORT"
+  std::vector<std::string> listen_tls;  // the same, for HTTPS
+  std::string default_certificate;      // --default-certificate NAMESPACE/NAME of a TLS Secret
+  int https_port = 0;                   // --https-port; 0: the first --listen-tls port, else 443
   int workers = 0;                  // 0: one per core
   std::string admin_listen;         // "" for none: /healthz, /readyz
   std::string balancer = "round-robin";
   proxy::ProxyOptions proxy;
   int settle_ms = 2;  // file events coalesce for this long before a reload
   int shutdown_delay_ms = 0;  // after SIGTERM: not ready, but still accepting, for this long
+  std::chrono::seconds ticket_key_rotation{3600};  // a new session-ticket key this often
 };
 
 // Runs until SIGTERM or SIGINT, then answers /readyz 503, keeps accepting for the shutdown delay,

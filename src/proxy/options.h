@@ -15,6 +15,7 @@ enum class BalancerKind : std::uint8_t { kRoundRobin, kLeastRequest };
 
 struct Timeouts {
   std::chrono::milliseconds connect{5000};        // f2: TCP connect to a pod
+  std::chrono::milliseconds handshake{10000};     // f1: a TLS handshake
   std::chrono::milliseconds request{60000};       // f1: a whole request head + body from a client
   std::chrono::milliseconds header{60000};        // f2: the pod's response head after the request
   std::chrono::milliseconds idle{60000};          // f1 keep-alive and f2 pooled connections
@@ -31,6 +32,10 @@ struct ProxyOptions {
   std::chrono::milliseconds bench_time{10000};  // ... for this long
   std::size_t max_idle_per_endpoint = 256;      // pooled idle connections per pod address
   std::size_t buffer_size = 32 * 1024;          // per connection and direction; bounds the head
+  // Plain-HTTP requests for a host with TLS configured answer 308 to https (ACME HTTP-01
+  // challenges excepted), to this port (omitted from the URL when 443).
+  bool ssl_redirect = true;
+  std::uint16_t https_port = 443;
 };
 
 }  // namespace gatehouse::proxy

@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "base/strings.h"
+#include "proxy/redirect.h"
 #include "proxy/status_text.h"
 #include "proxy/worker.h"
 
@@ -35,6 +36,21 @@ class PieceSink final : public http1::ChunkedSink {
  private:
   std::vector<asio::const_buffer>& pieces_;
 };
+
+// The tunnel's pump moves bytes between the pod's socket and the client's stream alike.
+auto read_some(tcp::socket& from, asio::mutable_buffer buffer) {
+  return from.async_read_some(buffer, kTuple);
+}
+auto read_some(ClientStream& from, asio::mutable_buffer buffer) { return from.read_some(buffer); }
+auto write_all(tcp::socket& to, asio::const_buffer buffer) {
+  return asio::async_write(to, buffer, kTuple);
+}
+auto write_all(ClientStream& to, asio::const_buffer buffer) { return to.write(buffer); }
+void shutdown_send(tcp::socket& to) {
+  boost::system::error_code ignored;
+  to.shutdown(tcp::socket::shutdown_send, ignored);
+}
+void shutdown_send(ClientStream& to) { shutdown_send(to.socket()); }
 
 // Finds where a chunked body ends while its bytes are forwarded unchanged.
 class NullSink final : public http1::ChunkedSink {
@@ -89,12 +105,13 @@ std::string_view framing_method(http1::Method m) {
 
 }  // namespace
 
-Session::Session(Worker& worker, tcp::socket socket, const tcp::endpoint& peer,
+Session::Session(Worker& worker, tcp::socket socket, SSL* ssl, const tcp::endpoint& peer,
                  std::uint16_t local_port)
     : worker_(worker),
       client_(std::move(socket)),
       timer_(worker.io()),
       in_(new char[worker.options().buffer_size]) {
+  if (ssl) client_.use_tls(ssl);
   auto address = peer.address();
   if (address.is_v6() && address.to_v6().is_v4_mapped())
     address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
@@ -110,7 +127,22 @@ Session::~Session() { worker_.remove_session(this); }
 asio::awaitable<void> Session::start(std::shared_ptr<Session> self) {
   self->deadline_ = self->armed_ = Clock::now() + self->worker_.options().timeouts.idle;
   asio::co_spawn(self->worker_.io(), self->watchdog(self), asio::detached);
-  co_await self->run();
+  if (self->client_.tls()) {
+    self->set_deadline(Phase::kHandshake, self->worker_.options().timeouts.handshake);
+    auto [ec] = co_await self->client_.handshake();
+    if (!ec) {
+      co_await self->run();
+      // close_notify tells the client the response was not cut short (it matters for a body
+      // that ends with the connection); a client that does not answer costs a second at most.
+      if (self->client_.is_open() && !self->timed_out_) {
+        self->set_deadline(Phase::kResponse, std::chrono::seconds(1));
+        auto [shutdown_ec] = co_await self->client_.shutdown();
+        (void)shutdown_ec;
+      }
+    }
+  } else {
+    co_await self->run();
+  }
   self->phase_ = Phase::kClosed;
   boost::system::error_code ec;
   self->client_.close(ec);
@@ -118,7 +150,7 @@ asio::awaitable<void> Session::start(std::shared_ptr<Session> self) {
 }
 
 void Session::close_if_idle() {
-  if (phase_ == Phase::kIdle) {
+  if (phase_ == Phase::kIdle || phase_ == Phase::kHandshake) {
     boost::system::error_code ec;
     client_.close(ec);
   }
@@ -160,7 +192,7 @@ void Session::ensure_nodelay() {
   if (nodelay_) return;
   nodelay_ = true;
   boost::system::error_code ignored;
-  client_.set_option(tcp::no_delay(true), ignored);
+  client_.socket().set_option(tcp::no_delay(true), ignored);
 }
 
 void Session::compact_input() {
@@ -174,7 +206,7 @@ void Session::compact_input() {
 }
 
 asio::awaitable<bool> Session::write_client(std::string_view bytes) {
-  auto [ec, n] = co_await asio::async_write(client_, asio::buffer(bytes), kTuple);
+  auto [ec, n] = co_await client_.write(asio::buffer(bytes));
   // Body timeouts bound each step, not the whole transfer: a 10 GiB body may take minutes.
   deadline_ = Clock::now() + worker_.options().timeouts.body_io;
   co_return !ec;
@@ -204,8 +236,8 @@ asio::awaitable<void> Session::run() {
         set_deadline(Phase::kIdle, options.timeouts.idle);
       else if (phase_ != Phase::kRequest)
         set_deadline(Phase::kRequest, options.timeouts.request);
-      auto [ec, n] = co_await client_.async_read_some(
-          asio::buffer(in_.get() + in_end_, capacity - in_end_), kTuple);
+      auto [ec, n] = co_await client_.read_some(
+          asio::buffer(in_.get() + in_end_, capacity - in_end_));
       if (ec) co_return;  // closed by the client, or a timeout
       if (phase_ == Phase::kIdle) set_deadline(Phase::kRequest, options.timeouts.request);
       in_end_ += n;
@@ -237,6 +269,18 @@ asio::awaitable<Session::Outcome> Session::handle(std::size_t head_size) {
     default:
       co_return co_await reply(400, true, "invalid path encoding");
   }
+  const bool has_body = req.body_kind != http1::BodyKind::kNone &&
+                        !(req.body_kind == http1::BodyKind::kContentLength &&
+                          req.content_length == 0);
+  // Before matching: a host with TLS redirects whatever the path (no rule needed), as
+  // ingress-nginx does per server.
+  if (options.ssl_redirect && !client_.tls() && worker_.certs() &&
+      worker_.certs()->has_tls(req.routing_host) && !path_.starts_with(kAcmeChallengePrefix)) {
+    https_location(location_, req.routing_host, options.https_port, req.path, req.query,
+                   req.has_query);
+    in_start_ += head_size;
+    co_return co_await reply(308, has_body || !req.keep_alive, {}, location_);
+  }
 
   Generation* generation = worker_.acquire_generation();
   if (!generation) co_return co_await reply(503, true, "no configuration loaded yet");
@@ -247,9 +291,6 @@ asio::awaitable<Session::Outcome> Session::handle(std::size_t head_size) {
   } release{worker_, generation};
 
   routing::MatchResult m = generation->table->match(req.routing_host, path_);
-  const bool has_body = req.body_kind != http1::BodyKind::kNone &&
-                        !(req.body_kind == http1::BodyKind::kContentLength &&
-                          req.content_length == 0);
   if (m.kind == routing::MatchKind::kNotFound) {
     in_start_ += head_size;
     co_return co_await reply(404, has_body || !req.keep_alive);
@@ -313,7 +354,8 @@ void Session::build_upstream_head(std::string_view path, const tcp::endpoint& po
   head_.append(client_ip_);
   head_.append("\r\nX-Real-IP: ");
   head_.append(client_ip_);
-  head_.append("\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: ");
+  head_.append(client_.tls() ? "\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: "
+                             : "\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: ");
   head_.append(req.target_form == http1::TargetForm::kAbsolute ? req.authority : req.host);
   head_.append("\r\nX-Forwarded-Port: ");
   append_number(head_, local_port_);
@@ -565,7 +607,7 @@ asio::awaitable<Session::Outcome> Session::forward(Generation& generation, std::
     first = up_end - up_start;
   const std::array<asio::const_buffer, 2> out{
       asio::buffer(head_), asio::buffer(upstream->buffer.get() + up_start, first)};
-  auto [hec, head_written] = co_await asio::async_write(client_, out, kTuple);
+  auto [hec, head_written] = co_await client_.write(out);
   if (hec) {
     upstream_ = nullptr;
     co_return Outcome::kClose;
@@ -594,7 +636,7 @@ asio::awaitable<Session::BodyResult> Session::send_request_body(UpstreamConnecti
     while (remaining > 0) {
       if (in_start_ == in_end_) {
         in_start_ = in_end_ = 0;
-        auto [ec, n] = co_await client_.async_read_some(asio::buffer(in_.get(), capacity), kTuple);
+        auto [ec, n] = co_await client_.read_some(asio::buffer(in_.get(), capacity));
         if (ec) co_return BodyResult::kClientGone;
         in_end_ = n;
         deadline_ = Clock::now() + body_io;
@@ -628,8 +670,8 @@ asio::awaitable<Session::BodyResult> Session::send_request_body(UpstreamConnecti
       }
       compact_input();
       if (in_end_ == capacity) co_return BodyResult::kClientError;  // a trailer over the buffer
-      auto [ec, n] = co_await client_.async_read_some(
-          asio::buffer(in_.get() + in_end_, capacity - in_end_), kTuple);
+      auto [ec, n] = co_await client_.read_some(
+          asio::buffer(in_.get() + in_end_, capacity - in_end_));
       if (ec) co_return BodyResult::kClientGone;
       deadline_ = Clock::now() + body_io;
       in_end_ += n;
@@ -704,7 +746,7 @@ asio::awaitable<bool> Session::send_response_body(UpstreamConnection& upstream,
           if (r.status == http1::ChunkedStatus::kError) co_return false;
           if (dechunk) {
             if (!pieces_.empty()) {
-              auto [ec, n] = co_await asio::async_write(client_, pieces_, kTuple);
+              auto [ec, n] = co_await client_.write(pieces_);
               if (ec) {
                 client_ok = false;
                 co_return false;
@@ -754,17 +796,15 @@ asio::awaitable<void> Session::tunnel(UpstreamConnection& upstream, std::size_t 
     in_start_ = in_end_ = 0;
   }
   const std::size_t capacity = worker_.options().buffer_size;
-  auto pump = [this, capacity](tcp::socket& from, tcp::socket& to,
-                               char* buffer) -> asio::awaitable<void> {
+  auto pump = [this, capacity](auto& from, auto& to, char* buffer) -> asio::awaitable<void> {
     for (;;) {
-      auto [ec, n] = co_await from.async_read_some(asio::buffer(buffer, capacity), kTuple);
+      auto [ec, n] = co_await read_some(from, asio::buffer(buffer, capacity));
       if (ec) break;
       deadline_ = Clock::now() + worker_.options().timeouts.idle;
-      auto [wec, w] = co_await asio::async_write(to, asio::buffer(buffer, n), kTuple);
+      auto [wec, w] = co_await write_all(to, asio::buffer(buffer, n));
       if (wec) break;
     }
-    boost::system::error_code ignored;
-    to.shutdown(tcp::socket::shutdown_send, ignored);
+    shutdown_send(to);
   };
   // Pod → client runs beside; client → pod runs here. Both end when either side closes.
   bool other_done = false;
@@ -789,7 +829,8 @@ asio::awaitable<void> Session::tunnel(UpstreamConnection& upstream, std::size_t 
   }
 }
 
-asio::awaitable<Session::Outcome> Session::reply(int status, bool close, std::string_view detail) {
+asio::awaitable<Session::Outcome> Session::reply(int status, bool close, std::string_view detail,
+                                                 std::string_view location) {
   head_.clear();
   std::string_view text = status_text(status);
   head_.append("HTTP/1.1 ");
@@ -797,6 +838,11 @@ asio::awaitable<Session::Outcome> Session::reply(int status, bool close, std::st
   head_ += ' ';
   head_.append(text);
   head_.append("\r\nServer: gatehouse\r\nContent-Type: text/plain; charset=utf-8\r\n");
+  if (!location.empty()) {
+    head_.append("Location: ");
+    head_.append(location);
+    head_.append("\r\n");
+  }
   std::size_t body_size = 3 + 1 + text.size() + 1 + (detail.empty() ? 0 : detail.size() + 1);
   head_.append("Content-Length: ");
   append_number(head_, body_size);

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "proxy/client_stream.h"
 #include "proxy/http1/chunked.h"
 #include "proxy/http1/parser.h"
 #include "proxy/upstream_pool.h"
@@ -24,8 +25,9 @@ struct Generation;
 class Session {
  public:
   // `peer` (from accept) and `local_port` (the listener's, for X-Forwarded-Port) come from the
-  // caller so that a connection costs no getpeername/getsockname.
-  Session(Worker& worker, boost::asio::ip::tcp::socket socket,
+  // caller so that a connection costs no getpeername/getsockname. `ssl` (owned from now on) makes
+  // it a TLS connection; null for plain HTTP.
+  Session(Worker& worker, boost::asio::ip::tcp::socket socket, SSL* ssl,
           const boost::asio::ip::tcp::endpoint& peer, std::uint16_t local_port);
   ~Session();
 
@@ -36,6 +38,7 @@ class Session {
 
  private:
   enum class Phase : std::uint8_t {
+    kHandshake,     // TLS: the handshake
     kIdle,          // waiting for the first byte of a request (keep-alive)
     kRequest,       // reading a request head or body
     kConnect,       // connecting to a pod
@@ -62,7 +65,9 @@ class Session {
                                                   bool& upstream_clean, bool& client_ok);
   boost::asio::awaitable<void> tunnel(UpstreamConnection& upstream, std::size_t up_start,
                                       std::size_t up_end);
-  boost::asio::awaitable<Outcome> reply(int status, bool close, std::string_view detail = {});
+  // A response of gatehouse's own; `location` (for redirects) is sent as Location.
+  boost::asio::awaitable<Outcome> reply(int status, bool close, std::string_view detail = {},
+                                        std::string_view location = {});
   boost::asio::awaitable<bool> write_client(std::string_view bytes);
   // Drops request bytes not yet read so the connection can be reused, or says it cannot.
   boost::asio::awaitable<bool> discard_request_body();
@@ -75,7 +80,7 @@ class Session {
   void ensure_nodelay();
 
   Worker& worker_;
-  boost::asio::ip::tcp::socket client_;
+  ClientStream client_;
   boost::asio::steady_timer timer_;
   std::chrono::steady_clock::time_point deadline_;
   std::chrono::steady_clock::time_point armed_;
@@ -89,13 +94,14 @@ class Session {
   http1::Response response_;
   std::string path_;      // the normalized path of the current request
   std::string head_;      // the head being written (upstream request or client response)
+  std::string location_;  // a redirect's target
   std::string client_ip_;
   std::uint16_t local_port_ = 0;
   std::vector<boost::asio::const_buffer> pieces_;  // decoded chunk data to write, reused
   UpstreamConnection* upstream_ = nullptr;  // in use by the current request, for on_timeout
-  bool upgrade_ = false;
+  bool upgrade_ = false;  // the current request asks for an Upgrade gatehouse will tunnel
   bool nodelay_ = false;
-  std::uint64_t requests_ = 0;  // requests handled on this connection  // the current request asks for an Upgrade gatehouse will tunnel
+  std::uint64_t requests_ = 0;  // requests handled on this connection
 };
 
 }  // namespace gatehouse::proxy

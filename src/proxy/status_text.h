@@ -7,6 +7,7 @@ namespace gatehouse::proxy {
 
 constexpr std::string_view status_text(int status) {
   switch (status) {
+    case 308: return "Permanent Redirect";
     case 400: return "Bad Request";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";

@@ -31,7 +31,7 @@ Worker::~Worker() {
   join();
 }
 
-std::string Worker::listen(const tcp::endpoint& address) {
+std::string Worker::listen(const tcp::endpoint& address, bool tls) {
   auto acceptor = std::make_unique<tcp::acceptor>(io_);
   boost::system::error_code ec;
   acceptor->open(address.protocol(), ec);
@@ -46,12 +46,13 @@ std::string Worker::listen(const tcp::endpoint& address) {
   if (ec)
     return "listen on " + address.address().to_string() + ":" + std::to_string(address.port()) +
            ": " + ec.message();
-  acceptors_.push_back(std::move(acceptor));
+  if (tls && !listener_context_) listener_context_ = tls::make_listener_context();
+  listeners_.push_back(Listener{std::move(acceptor), tls});
   return "";
 }
 
 void Worker::start() {
-  for (auto& acceptor : acceptors_) asio::co_spawn(io_, accept_loop(*acceptor), asio::detached);
+  for (auto& listener : listeners_) asio::co_spawn(io_, accept_loop(listener), asio::detached);
   asio::co_spawn(io_, sweep_loop(), asio::detached);
   thread_ = std::thread([this] {
     io_.run();
@@ -59,8 +60,16 @@ void Worker::start() {
   });
 }
 
-void Worker::publish(std::shared_ptr<const routing::RouteTable> table) {
-  asio::post(io_, [this, table = std::move(table)]() mutable { adopt(std::move(table)); });
+void Worker::publish(std::shared_ptr<const routing::RouteTable> table,
+                     std::shared_ptr<const tls::CertTable> certs) {
+  asio::post(io_, [this, table = std::move(table), certs = std::move(certs)]() mutable {
+    adopt(std::move(table));
+    tls_.certs = std::move(certs);
+  });
+}
+
+void Worker::publish_ticket_keys(std::shared_ptr<const tls::TicketKeys> keys) {
+  asio::post(io_, [this, keys = std::move(keys)]() mutable { tls_.ticket_keys = std::move(keys); });
 }
 
 void Worker::adopt(std::shared_ptr<const routing::RouteTable> table) {
@@ -190,7 +199,8 @@ constexpr int kAcceptBatch = 8;  // connections taken per wake-up, so a flood ca
 
 }  // namespace
 
-asio::awaitable<void> Worker::accept_loop(tcp::acceptor& acceptor) {
+asio::awaitable<void> Worker::accept_loop(Listener& listener) {
+  tcp::acceptor& acceptor = *listener.acceptor;
   boost::system::error_code local_ec;
   const auto local_port = acceptor.local_endpoint(local_ec).port();
   const tcp protocol = acceptor.local_endpoint(local_ec).protocol();
@@ -225,8 +235,17 @@ asio::awaitable<void> Worker::accept_loop(tcp::acceptor& acceptor) {
         ::close(fd);
         continue;
       }
+      SSL* ssl = nullptr;
+      if (listener.tls) {
+        ssl = SSL_new(listener_context_.get());
+        if (!ssl) {  // out of memory: drop this connection, not the loop
+          socket.close(ec);
+          continue;
+        }
+        tls::attach(ssl, &tls_);
+      }
       ++stats_.connections;
-      auto session = std::make_shared<Session>(*this, std::move(socket), peer, local_port);
+      auto session = std::make_shared<Session>(*this, std::move(socket), ssl, peer, local_port);
       asio::co_spawn(io_, Session::start(std::move(session)), asio::detached);
     }
     if (draining_) co_return;
@@ -249,9 +268,9 @@ asio::awaitable<void> Worker::sweep_loop() {
 void Worker::drain() {
   asio::post(io_, [this] {
     draining_ = true;
-    for (auto& acceptor : acceptors_) {
+    for (auto& listener : listeners_) {
       boost::system::error_code ec;
-      acceptor->close(ec);
+      listener.acceptor->close(ec);
     }
     sweep_timer_.cancel();
     pool_.clear();

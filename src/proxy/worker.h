@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "proxy/balance/balancer.h"
+#include "proxy/tls/handshake.h"
 #include "proxy/options.h"
 #include "proxy/upstream_pool.h"
 #include "routing/route_table.h"
@@ -77,11 +78,16 @@ class Worker {
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
-  // Opens an SO_REUSEPORT listener on `address` (before start()). Returns "" or an error message.
-  std::string listen(const boost::asio::ip::tcp::endpoint& address);
+  // Opens an SO_REUSEPORT listener on `address` (before start()), for HTTPS when `tls`. Returns
+  // "" or an error message.
+  std::string listen(const boost::asio::ip::tcp::endpoint& address, bool tls = false);
   void start();
-  // Thread-safe: hands a new snapshot to the worker; requests started later use it.
-  void publish(std::shared_ptr<const routing::RouteTable> table);
+  // Thread-safe: hands a new snapshot to the worker; requests started later use it, and
+  // handshakes started later choose from `certs`.
+  void publish(std::shared_ptr<const routing::RouteTable> table,
+               std::shared_ptr<const tls::CertTable> certs);
+  // Thread-safe: session tickets issued from now on use the first of `keys`.
+  void publish_ticket_keys(std::shared_ptr<const tls::TicketKeys> keys);
   // Thread-safe: stops accepting, closes idle connections, lets in-flight requests finish.
   void drain();
   // Thread-safe: stops the loop now (after drain's deadline).
@@ -99,6 +105,8 @@ class Worker {
   void record_failure(EndpointState& state);
   static void record_success(EndpointState& state);
   UpstreamPool& pool() { return pool_; }
+  // The current certificates (null before the first publish).
+  const tls::CertTable* certs() const { return tls_.certs.get(); }
   const ProxyOptions& options() const { return options_; }
   WorkerStats& stats() { return stats_; }
   bool draining() const { return draining_; }
@@ -108,7 +116,11 @@ class Worker {
   void remove_session(Session* s) { sessions_.erase(s); }
 
  private:
-  boost::asio::awaitable<void> accept_loop(boost::asio::ip::tcp::acceptor& acceptor);
+  struct Listener {
+    std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor;
+    bool tls = false;
+  };
+  boost::asio::awaitable<void> accept_loop(Listener& listener);
   boost::asio::awaitable<void> sweep_loop();
   void adopt(std::shared_ptr<const routing::RouteTable> table);
 
@@ -117,6 +129,7 @@ class Worker {
   // Declared before io_ on purpose: destroying io_ destroys suspended sessions, whose destructors
   // still unregister themselves and release their generation and endpoint counters.
   std::list<std::unique_ptr<Generation>> generations_;  // back() is current
+  tls::WorkerTls tls_;  // what this worker's handshakes read
   std::unordered_map<boost::asio::ip::tcp::endpoint, EndpointState, EndpointHash> endpoints_;
   std::unordered_set<Session*> sessions_;
   std::vector<EndpointLoad> loads_;  // scratch for pick_endpoint, reused
@@ -126,7 +139,8 @@ class Worker {
   std::atomic<bool> finished_{false};
   // One thread runs the loop; other threads only post() to it, so the reactor needs no locks.
   boost::asio::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
-  std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
+  std::vector<Listener> listeners_;
+  std::shared_ptr<SSL_CTX> listener_context_;  // every TLS connection starts on it; null: no TLS
   boost::asio::steady_timer sweep_timer_{io_};
   UpstreamPool pool_;  // holds sockets: destroyed before io_
   std::thread thread_;

@@ -1,5 +1,7 @@
 #include "proxy/tls/server_certificate.h"
 
+#include "proxy/tls/handshake.h"
+
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -38,19 +40,6 @@ std::string subject_of(X509* leaf) {
 }
 
 }  // namespace
-
-void configure_server_context(SSL_CTX* context) {
-  SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION);
-  SSL_CTX_set_options(context, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
-                                   SSL_OP_NO_COMPRESSION);
-  // TLS 1.2: ECDHE with AEAD only (also what HTTP/2 requires, RFC 9113 §9.2.2); 1.3 keeps
-  // OpenSSL's defaults, which are all AEAD.
-  SSL_CTX_set_cipher_list(context,
-                          "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
-                          "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
-                          "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305");
-  SSL_CTX_set_mode(context, SSL_MODE_RELEASE_BUFFERS);
-}
 
 Result<ServerCertificate> load_server_certificate(const model::Secret& secret) {
   const std::string name = "Secret " + secret.meta.namespace_ + "/" + secret.meta.name;

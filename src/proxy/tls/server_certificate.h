@@ -2,8 +2,7 @@
 // its private key), loaded into an OpenSSL SSL_CTX configured for gatehouse's HTTPS listeners:
 // TLS 1.2 and 1.3 only, forward-secret AEAD ciphers for 1.2, no renegotiation. A Secret that is
 // missing a part, malformed, expired, not yet valid, encrypted or whose key does not match its
-// certificate is refused with an error naming what is wrong. The first piece of the TLS issue
-// (docs/design/tls-http2.md, increment 1): not wired to any listener yet.
+// certificate is refused with an error naming what is wrong.
 #pragma once
 
 #include <openssl/ssl.h>
@@ -23,10 +22,6 @@ struct ServerCertificate {
   std::time_t not_after = 0;         // the leaf's expiry
   int chain_length = 0;              // certificates after the leaf
 };
-
-// The settings every server SSL_CTX gets (one function: OpenSSL takes some settings from the
-// context SNI switches to and others from the first, so they must all agree).
-void configure_server_context(SSL_CTX* context);
 
 Result<ServerCertificate> load_server_certificate(const model::Secret& secret);
 

@@ -1,0 +1,54 @@
+// The client side of a connection (flow f1), plain TCP or TLS, behind one non-virtual interface so
+// that Session is written once. Each operation returns the chosen layer's own awaitable (both
+// arms have one type): no extra coroutine frame, and a plain connection pays one predictable
+// branch per I/O. Call sites store the awaited tuple in a local (g++ 12, see session.cpp).
+#pragma once
+
+#include <openssl/ssl.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <memory>
+
+namespace gatehouse::proxy {
+
+class ClientStream {
+ public:
+  using Socket = boost::asio::ip::tcp::socket;
+  using TlsStream = boost::asio::ssl::stream<Socket&>;
+  static constexpr auto kTuple = boost::asio::as_tuple(boost::asio::use_awaitable);
+
+  explicit ClientStream(Socket socket) : socket_(std::move(socket)) {}
+
+  // Makes this a TLS connection over `ssl` (created on the listener context; owned from now on).
+  void use_tls(SSL* ssl) { tls_ = std::make_unique<TlsStream>(socket_, ssl); }
+  bool tls() const { return tls_ != nullptr; }
+
+  auto handshake() { return tls_->async_handshake(boost::asio::ssl::stream_base::server, kTuple); }
+  // Sends close_notify (and waits for the peer's): the response ended with the connection.
+  auto shutdown() { return tls_->async_shutdown(kTuple); }
+
+  template <class Buffers>
+  auto read_some(const Buffers& buffers) {
+    return tls_ ? tls_->async_read_some(buffers, kTuple) : socket_.async_read_some(buffers, kTuple);
+  }
+  // Writes all of `buffers`.
+  template <class Buffers>
+  auto write(const Buffers& buffers) {
+    return tls_ ? boost::asio::async_write(*tls_, buffers, kTuple)
+                : boost::asio::async_write(socket_, buffers, kTuple);
+  }
+
+  Socket& socket() { return socket_; }
+  bool is_open() const { return socket_.is_open(); }
+  void close(boost::system::error_code& ec) { socket_.close(ec); }
+
+ private:
+  Socket socket_;
+  std::unique_ptr<TlsStream> tls_;  // null: plain
+};
+
+}  // namespace gatehouse::proxy
