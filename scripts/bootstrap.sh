@@ -7,15 +7,18 @@ packages=(
   # build
   g++ cmake make pkg-config ca-certificates
   libboost1.81-dev libboost-json1.81-dev libyaml-cpp-dev libcli11-dev liburing-dev libssl-dev
+  libnghttp2-dev
   # tests, fuzzing, micro-benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
-  # real peers for the end-to-end tests; openssl makes the fake API server's certificates
-  curl openssl
+  # real peers for the end-to-end tests; openssl makes the fake API server's certificates and
+  # the TLS tests' ones; nghttp/h2load and nghttpd speak HTTP/2 on either side of the proxy
+  curl openssl nghttp2-client nghttp2-server
+  # HTTP/2 abuse and gRPC tests: Debian's modules, run by /usr/bin/python3 (another python3 may
+  # come first on PATH and not see them)
+  python3 python3-h2 python3-hyperframe python3-hpack python3-grpcio
 )
-# python3 runs the fake API server (tests/kube); installed from Debian only when absent (it may
-# come from elsewhere). kubectl is not installed: Debian's kubernetes-client is 1.20, too old for
-# today's discovery and kustomize, so the kubectl checks run only where a kubectl >= 1.26 exists.
-command -v python3 >/dev/null || packages+=(python3)
+# kubectl is not installed: Debian's kubernetes-client is 1.20, too old for today's discovery and
+# kustomize, so the kubectl checks run only where a kubectl >= 1.26 exists.
 
 missing=()
 for p in "${packages[@]}"; do
