@@ -12,6 +12,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <memory>
+#include <string_view>
 
 namespace gatehouse::proxy {
 
@@ -26,6 +27,14 @@ class ClientStream {
   // Makes this a TLS connection over `ssl` (created on the listener context; owned from now on).
   void use_tls(SSL* ssl) { tls_ = std::make_unique<TlsStream>(socket_, ssl); }
   bool tls() const { return tls_ != nullptr; }
+  // The protocol ALPN chose ("h2", "http/1.1"), "" when none (or plain).
+  std::string_view alpn() {
+    if (!tls_) return {};
+    const unsigned char* name = nullptr;
+    unsigned int length = 0;
+    SSL_get0_alpn_selected(tls_->native_handle(), &name, &length);
+    return {reinterpret_cast<const char*>(name), length};
+  }
 
   auto handshake() { return tls_->async_handshake(boost::asio::ssl::stream_base::server, kTuple); }
   // Sends close_notify (and waits for the peer's): the response ended with the connection.

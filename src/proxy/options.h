@@ -23,7 +23,24 @@ struct Timeouts {
   std::chrono::milliseconds drain{10000};         // graceful shutdown: in-flight requests' deadline
 };
 
+// HTTP/2 from clients: what one connection may hold and ask for. Windows bound the request body
+// bytes buffered per stream and per connection (WINDOW_UPDATE goes out only once the pod took
+// them); the flood limits close a connection that makes the server work without sending requests.
+struct Http2Limits {
+  std::uint32_t max_concurrent_streams = 100;
+  std::int32_t connection_window = 1 << 20;   // the stream window stays at 65,535 (RFC 9113)
+  std::size_t max_header_list = 32 * 1024;    // name + value + 32 per field (RFC 9113 §6.5.2)
+  std::size_t max_continuations = 8;          // CONTINUATION frames per header block
+  std::uint64_t reset_burst = 1000;           // RST_STREAMs from the client: a token bucket
+  std::uint64_t resets_per_second = 33;
+  std::size_t max_settings = 32;              // entries in one SETTINGS frame
+  std::size_t max_outbound_ack = 1000;        // PING/SETTINGS acks queued, unread by the client
+  std::uint32_t max_control_frames = 1000;    // PING, SETTINGS, WINDOW_UPDATE, PRIORITY, empty
+  std::chrono::seconds control_frame_window{10};  // DATA: at most this many per window
+};
+
 struct ProxyOptions {
+  Http2Limits http2;
   Timeouts timeouts;
   BalancerKind balancer = BalancerKind::kRoundRobin;
   PathPolicy path_policy;

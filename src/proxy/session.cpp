@@ -13,6 +13,8 @@
 #include <cstring>
 
 #include "base/strings.h"
+#include "proxy/forward_headers.h"
+#include "proxy/http2/h2_connection.h"
 #include "proxy/redirect.h"
 #include "proxy/status_text.h"
 #include "proxy/worker.h"
@@ -58,16 +60,6 @@ class NullSink final : public http1::ChunkedSink {
   void on_data(std::string_view) override {}
   void on_trailer(const http1::Header&) override {}
 };
-
-void append_number(std::string& out, std::uint64_t n) {
-  char buf[24];
-  char* p = buf + sizeof buf;
-  do {
-    *--p = static_cast<char>('0' + n % 10);
-    n /= 10;
-  } while (n);
-  out.append(p, buf + sizeof buf - p);
-}
 
 // Fields gatehouse sets itself, so a client cannot supply them.
 bool replaced_by_proxy(http1::HeaderToken t) {
@@ -128,10 +120,17 @@ asio::awaitable<void> Session::start(std::shared_ptr<Session> self) {
   self->deadline_ = self->armed_ = Clock::now() + self->worker_.options().timeouts.idle;
   asio::co_spawn(self->worker_.io(), self->watchdog(self), asio::detached);
   if (self->client_.tls()) {
+    // TLS writes several small records per exchange (the session ticket, close_notify): with
+    // Nagle on, each after the first waits for the client's delayed ACK (40 ms). A setsockopt
+    // is nothing beside a handshake.
+    self->ensure_nodelay();
     self->set_deadline(Phase::kHandshake, self->worker_.options().timeouts.handshake);
     auto [ec] = co_await self->client_.handshake();
     if (!ec) {
-      co_await self->run();
+      if (self->client_.alpn() == "h2")
+        co_await self->run_http2(0);
+      else
+        co_await self->run();
       // close_notify tells the client the response was not cut short (it matters for a body
       // that ends with the connection); a client that does not answer costs a second at most.
       if (self->client_.is_open() && !self->timed_out_) {
@@ -142,6 +141,7 @@ asio::awaitable<void> Session::start(std::shared_ptr<Session> self) {
     }
   } else {
     co_await self->run();
+    if (self->h2c_) co_await self->run_http2(self->in_end_);
   }
   self->phase_ = Phase::kClosed;
   boost::system::error_code ec;
@@ -150,6 +150,10 @@ asio::awaitable<void> Session::start(std::shared_ptr<Session> self) {
 }
 
 void Session::close_if_idle() {
+  if (h2_) {
+    h2_->shutdown();
+    return;
+  }
   if (phase_ == Phase::kIdle || phase_ == Phase::kHandshake) {
     boost::system::error_code ec;
     client_.close(ec);
@@ -221,7 +225,17 @@ asio::awaitable<void> Session::run() {
     // Read until a whole request head is buffered.
     http1::ParseResult parsed;
     for (;;) {
-      if (in_end_ > in_start_) {
+      // HTTP/2 with prior knowledge (h2c) begins with the preface, not a request.
+      bool preface_so_far = false;
+      if (in_end_ > in_start_ && requests_ == 0 && in_start_ == 0) {
+        const std::size_t n = std::min(in_end_, kHttp2Preface.size());
+        preface_so_far = std::string_view(in_.get(), n) == kHttp2Preface.substr(0, n);
+        if (preface_so_far && n == kHttp2Preface.size()) {
+          h2c_ = true;
+          co_return;
+        }
+      }
+      if (in_end_ > in_start_ && !preface_so_far) {
         parsed = http1::parse_request({in_.get() + in_start_, in_end_ - in_start_}, request_,
                                       limits);
         if (parsed.status != http1::ParseStatus::kNeedMore) break;
@@ -251,6 +265,17 @@ asio::awaitable<void> Session::run() {
     Outcome outcome = co_await handle(parsed.consumed);
     if (outcome == Outcome::kClose || worker_.draining()) co_return;
   }
+}
+
+asio::awaitable<void> Session::run_http2(std::size_t initial) {
+  set_deadline(Phase::kHttp2, std::chrono::hours(24 * 365));  // the connection keeps its own
+  ensure_nodelay();  // frames of many streams interleave: none may wait for an ACK
+  H2Connection connection(worker_, client_, client_ip_, local_port_, in_.get(),
+                          worker_.options().buffer_size);
+  h2_ = &connection;
+  if (worker_.draining()) connection.shutdown();
+  co_await connection.run(initial);
+  h2_ = nullptr;
 }
 
 asio::awaitable<Session::Outcome> Session::handle(std::size_t head_size) {
@@ -346,34 +371,26 @@ void Session::build_upstream_head(std::string_view path, const tcp::endpoint& po
     head_.append(req.host);
   else
     head_.append(pod.address().to_string() + ":" + std::to_string(pod.port()));
-  head_.append("\r\nX-Forwarded-For: ");
+  head_.append("\r\n");
+  Forwarding forwarding;
+  forwarding.client_ip = client_ip_;
   if (forwarded_for) {
-    head_.append(forwarded_for->value);
-    head_.append(", ");
+    forwarding.prior_forwarded_for = forwarded_for->value;
+    forwarding.has_prior_forwarded_for = true;
   }
-  head_.append(client_ip_);
-  head_.append("\r\nX-Real-IP: ");
-  head_.append(client_ip_);
-  head_.append(client_.tls() ? "\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: "
-                             : "\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: ");
-  head_.append(req.target_form == http1::TargetForm::kAbsolute ? req.authority : req.host);
-  head_.append("\r\nX-Forwarded-Port: ");
-  append_number(head_, local_port_);
-  if (!request_id) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    head_.append("\r\nX-Request-ID: ");
-    std::uint64_t a = worker_.next_random(), b = worker_.next_random();
-    for (int i = 0; i < 16; ++i) head_ += kHex[(a >> (i * 4)) & 15];
-    for (int i = 0; i < 16; ++i) head_ += kHex[(b >> (i * 4)) & 15];
-  }
-  if (upgrade_) head_.append("\r\nConnection: upgrade");
-  head_.append("\r\n\r\n");
+  forwarding.https = client_.tls();
+  forwarding.host = req.target_form == http1::TargetForm::kAbsolute ? req.authority : req.host;
+  forwarding.port = local_port_;
+  forwarding.has_request_id = request_id != nullptr;
+  append_forwarding_fields(head_, forwarding, [this] { return worker_.next_random(); });
+  if (upgrade_) head_.append("Connection: upgrade\r\n");
+  head_.append("\r\n");
 }
 
 void Session::build_response_head(const http1::Response& resp, bool close) {
   head_.clear();
   head_.append("HTTP/1.1 ");
-  append_number(head_, static_cast<std::uint64_t>(resp.status));
+  append_decimal(head_, static_cast<std::uint64_t>(resp.status));
   head_ += ' ';
   head_.append(resp.reason);
   head_.append("\r\n");
@@ -834,7 +851,7 @@ asio::awaitable<Session::Outcome> Session::reply(int status, bool close, std::st
   head_.clear();
   std::string_view text = status_text(status);
   head_.append("HTTP/1.1 ");
-  append_number(head_, static_cast<std::uint64_t>(status));
+  append_decimal(head_, static_cast<std::uint64_t>(status));
   head_ += ' ';
   head_.append(text);
   head_.append("\r\nServer: gatehouse\r\nContent-Type: text/plain; charset=utf-8\r\n");
@@ -845,9 +862,9 @@ asio::awaitable<Session::Outcome> Session::reply(int status, bool close, std::st
   }
   std::size_t body_size = 3 + 1 + text.size() + 1 + (detail.empty() ? 0 : detail.size() + 1);
   head_.append("Content-Length: ");
-  append_number(head_, body_size);
+  append_decimal(head_, body_size);
   head_.append(close ? "\r\nConnection: close\r\n\r\n" : "\r\n\r\n");
-  append_number(head_, static_cast<std::uint64_t>(status));
+  append_decimal(head_, static_cast<std::uint64_t>(status));
   head_ += ' ';
   head_.append(text);
   head_ += '\n';

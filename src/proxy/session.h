@@ -21,6 +21,7 @@ namespace gatehouse::proxy {
 
 class Worker;
 struct Generation;
+class H2Connection;
 
 class Session {
  public:
@@ -45,11 +46,14 @@ class Session {
     kUpstreamHead,  // waiting for the pod's response head
     kResponse,      // streaming the response
     kTunnel,        // an upgraded connection
+    kHttp2,         // served by an H2Connection, which keeps its own deadlines
     kClosed,
   };
   enum class Outcome : std::uint8_t { kKeepAlive, kClose };
 
   boost::asio::awaitable<void> run();
+  // Serves the rest of the connection as HTTP/2; `initial` bytes are already in in_.
+  boost::asio::awaitable<void> run_http2(std::size_t initial);
   boost::asio::awaitable<void> watchdog(std::shared_ptr<Session> self);
   void set_deadline(Phase phase, std::chrono::milliseconds timeout);
   void on_timeout();
@@ -100,6 +104,8 @@ class Session {
   std::vector<boost::asio::const_buffer> pieces_;  // decoded chunk data to write, reused
   UpstreamConnection* upstream_ = nullptr;  // in use by the current request, for on_timeout
   bool upgrade_ = false;  // the current request asks for an Upgrade gatehouse will tunnel
+  bool h2c_ = false;      // the client sent the HTTP/2 preface on a plain connection
+  H2Connection* h2_ = nullptr;  // while the connection speaks HTTP/2
   bool nodelay_ = false;
   std::uint64_t requests_ = 0;  // requests handled on this connection
 };

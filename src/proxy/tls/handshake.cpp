@@ -39,22 +39,17 @@ int on_ticket_key(SSL* ssl, unsigned char name[16], unsigned char iv[EVP_MAX_IV_
   return state->ticket_keys->apply(name, iv, cipher, mac, enc);
 }
 
-// HTTP/1.1 is the only protocol served over TLS for now; a client offering only others gets no
-// ALPN answer and decides itself whether to go on.
+// HTTP/2 when the client offers it, else HTTP/1.1; a client offering neither gets no ALPN answer
+// and decides itself whether to go on.
 int on_alpn(SSL*, const unsigned char** out, unsigned char* out_length, const unsigned char* in,
             unsigned int in_length, void*) {
-  static constexpr unsigned char kHttp11[] = {'h', 't', 't', 'p', '/', '1', '.', '1'};
-  for (unsigned int i = 0; i < in_length;) {
-    const unsigned int n = in[i];
-    if (i + 1 + n > in_length) break;
-    if (n == sizeof kHttp11 && std::memcmp(in + i + 1, kHttp11, n) == 0) {
-      *out = in + i + 1;
-      *out_length = static_cast<unsigned char>(n);
-      return SSL_TLSEXT_ERR_OK;
-    }
-    i += 1 + n;
-  }
-  return SSL_TLSEXT_ERR_NOACK;
+  static constexpr unsigned char kServerOrder[] = "\x02h2\x08http/1.1";
+  unsigned char* chosen = nullptr;
+  const int found = SSL_select_next_proto(&chosen, out_length, kServerOrder,
+                                          sizeof kServerOrder - 1, in, in_length);
+  if (found != OPENSSL_NPN_NEGOTIATED) return SSL_TLSEXT_ERR_NOACK;
+  *out = chosen;
+  return SSL_TLSEXT_ERR_OK;
 }
 
 }  // namespace

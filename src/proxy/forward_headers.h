@@ -1,0 +1,43 @@
+// The header fields gatehouse adds to every request it forwards to a pod, whatever protocol the
+// client spoke (HTTP/1.1 or HTTP/2): X-Forwarded-For/-Proto/-Host/-Port, X-Real-IP and, when the
+// client sent none, X-Request-ID. The client's own values of the fields gatehouse sets are
+// dropped by the caller (replaced_by_proxy), except X-Forwarded-For, which is extended.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace gatehouse::proxy {
+
+struct Forwarding {
+  std::string_view client_ip;
+  std::string_view prior_forwarded_for;  // the client's X-Forwarded-For value, if any
+  bool has_prior_forwarded_for = false;
+  bool https = false;            // the client connection is TLS
+  std::string_view host;         // the request's host as sent (Host or :authority)
+  std::uint16_t port = 0;        // the listener's port
+  bool has_request_id = false;   // the client sent an X-Request-ID: kept as is
+};
+
+// Appends the fields, each line ending in CRLF. `random` supplies the request id's 128 bits.
+template <class Random>
+void append_forwarding_fields(std::string& head, const Forwarding& f, Random&& random);
+
+void append_decimal(std::string& out, std::uint64_t n);
+
+// Implementation detail of the template above.
+void append_forwarding_fields_with(std::string& head, const Forwarding& f, std::uint64_t id_high,
+                                   std::uint64_t id_low);
+
+template <class Random>
+void append_forwarding_fields(std::string& head, const Forwarding& f, Random&& random) {
+  std::uint64_t high = 0, low = 0;
+  if (!f.has_request_id) {
+    high = random();
+    low = random();
+  }
+  append_forwarding_fields_with(head, f, high, low);
+}
+
+}  // namespace gatehouse::proxy
