@@ -237,7 +237,8 @@ class Controller {
           objects, certs_ ? changes : model::ObjectChanges::everything(), owns);
       certs_ = std::move(update.table);
       cert_diagnostics_ = std::move(update.diagnostics);
-      if (cert_store_->fallback_description() != fallback_logged_) {
+      if (!options_.listen_tls.empty() &&
+          cert_store_->fallback_description() != fallback_logged_) {
         fallback_logged_ = cert_store_->fallback_description();
         log("TLS: names without a certificate of their own get " + fallback_logged_);
       }

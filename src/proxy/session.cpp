@@ -17,6 +17,7 @@
 #include "proxy/http2/h2_connection.h"
 #include "proxy/redirect.h"
 #include "proxy/status_text.h"
+#include "proxy/upstream_protocol.h"
 #include "proxy/worker.h"
 
 namespace gatehouse::proxy {
@@ -66,17 +67,6 @@ bool replaced_by_proxy(http1::HeaderToken t) {
   using T = http1::HeaderToken;
   return t == T::kXForwardedProto || t == T::kXForwardedHost || t == T::kXForwardedPort ||
          t == T::kXRealIp;
-}
-
-// True when the comma-separated list `value` holds `token` (ASCII case-insensitive), e.g.
-// "websocket" in "WebSocket" or in "websocket, foo/1".
-bool contains_token(std::string_view value, std::string_view token) {
-  for (std::string_view item : split(value, ',')) {
-    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
-    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
-    if (http1::iequals(item.substr(0, item.find('/')), token)) return true;
-  }
-  return false;
 }
 
 // Methods a request may be sent twice with (RFC 9110 §9.2.2): a stale pooled connection is
@@ -184,6 +174,10 @@ void Session::set_deadline(Phase phase, std::chrono::milliseconds timeout) {
 void Session::on_timeout() {
   boost::system::error_code ec;
   timed_out_ = true;
+  if (h2_wake_) {  // forward_h2c waits on its event, not on a socket
+    h2_wake_->cancel();
+    if (phase_ == Phase::kUpstreamHead || phase_ == Phase::kConnect) return;  // answers 504
+  }
   if ((phase_ == Phase::kConnect || phase_ == Phase::kUpstreamHead) && upstream_) {
     upstream_->socket.close(ec);  // the request answers 504
     return;
@@ -283,7 +277,7 @@ asio::awaitable<Session::Outcome> Session::handle(std::size_t head_size) {
   const http1::Request& req = request_;
   // Only WebSocket is tunnelled: an upgrade to h2c (or anything else) would let the client speak
   // a protocol gatehouse does not parse, past the path rules, to every path of the pod.
-  upgrade_ = req.upgrade && contains_token(req.upgrade_protocols, "websocket");
+  upgrade_ = req.upgrade && http1::list_contains(req.upgrade_protocols, "websocket");
   if (req.target_form == http1::TargetForm::kAuthority) co_return co_await reply(405, true);
   if (req.target_form == http1::TargetForm::kAsterisk) co_return co_await reply(404, true);
   switch (normalize_path(req.path, options.path_policy, path_)) {
@@ -324,6 +318,15 @@ asio::awaitable<Session::Outcome> Session::handle(std::size_t head_size) {
   if (generation->endpoints_of(cluster).empty()) {
     in_start_ += head_size;
     co_return co_await reply(503, has_body || !req.keep_alive, m.cluster->detail);
+  }
+  switch (upstream_protocol(*m.cluster)) {
+    case UpstreamProtocol::kHttp1:
+      break;
+    case UpstreamProtocol::kH2c:
+      co_return co_await forward_h2c(*generation, cluster, head_size);
+    case UpstreamProtocol::kUnsupported:
+      in_start_ += head_size;
+      co_return co_await reply(502, true, unsupported_protocol_detail(*m.cluster));
   }
   co_return co_await forward(*generation, cluster, head_size);
 }

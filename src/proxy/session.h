@@ -62,6 +62,9 @@ class Session {
   boost::asio::awaitable<Outcome> handle(std::size_t head_size);
   boost::asio::awaitable<Outcome> forward(Generation& generation, std::uint32_t cluster,
                                           std::size_t head_size);
+  // To a pod speaking HTTP/2 cleartext (h1_to_h2c.cpp).
+  boost::asio::awaitable<Outcome> forward_h2c(Generation& generation, std::uint32_t cluster,
+                                              std::size_t head_size);
   enum class BodyResult : std::uint8_t { kSent, kClientError, kClientGone, kPodFailed };
   boost::asio::awaitable<BodyResult> send_request_body(UpstreamConnection& upstream);
   boost::asio::awaitable<bool> send_response_body(UpstreamConnection& upstream,
@@ -106,6 +109,7 @@ class Session {
   bool upgrade_ = false;  // the current request asks for an Upgrade gatehouse will tunnel
   bool h2c_ = false;      // the client sent the HTTP/2 preface on a plain connection
   H2Connection* h2_ = nullptr;  // while the connection speaks HTTP/2
+  boost::asio::steady_timer* h2_wake_ = nullptr;  // forward_h2c's event, for on_timeout
   bool nodelay_ = false;
   std::uint64_t requests_ = 0;  // requests handled on this connection
 };

@@ -146,6 +146,22 @@ int Worker::pick_endpoint(Generation& g, std::uint32_t cluster, std::uint64_t tr
   return static_cast<int>(i);
 }
 
+std::shared_ptr<H2Upstream> Worker::h2_upstream(const tcp::endpoint& pod) {
+  auto it = h2_upstreams_.find(pod);
+  if (it == h2_upstreams_.end()) return nullptr;
+  if (it->second->usable()) return it->second;
+  // Full, or going away: its streams finish on it; new ones go to a new connection.
+  if (it->second->idle()) it->second->close();
+  h2_upstreams_.erase(it);
+  return nullptr;
+}
+
+void Worker::keep_h2_upstream(const tcp::endpoint& pod, std::shared_ptr<H2Upstream> connection) {
+  auto& slot = h2_upstreams_[pod];
+  if (slot && slot != connection && slot->idle()) slot->close();
+  slot = std::move(connection);
+}
+
 void Worker::record_failure(EndpointState& s) {
   if (++s.consecutive_failures >= static_cast<std::uint32_t>(options_.failures_to_bench))
     s.benched_until = std::chrono::steady_clock::now() + options_.bench_time;
@@ -261,7 +277,13 @@ asio::awaitable<void> Worker::sweep_loop() {
     sweep_timer_.expires_after(std::chrono::seconds(5));
     auto [ec] = co_await sweep_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
     if (ec) co_return;
-    pool_.sweep(std::chrono::steady_clock::now(), options_.timeouts.idle);
+    const auto now = std::chrono::steady_clock::now();
+    pool_.sweep(now, options_.timeouts.idle);
+    std::erase_if(h2_upstreams_, [&](auto& entry) {
+      const bool expired = entry.second->idle() && now - entry.second->idle_since() >= options_.timeouts.idle;
+      if (expired) entry.second->close();
+      return expired;
+    });
   }
 }
 
@@ -274,6 +296,9 @@ void Worker::drain() {
     }
     sweep_timer_.cancel();
     pool_.clear();
+    for (auto& [pod, connection] : h2_upstreams_)
+      if (connection->idle()) connection->close();
+    h2_upstreams_.clear();
     // Copy: closing a session may end it, which removes it from the set.
     std::vector<Session*> sessions(sessions_.begin(), sessions_.end());
     for (Session* s : sessions) s->close_if_idle();

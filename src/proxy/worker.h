@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "proxy/balance/balancer.h"
+#include "proxy/http2/h2_upstream.h"
 #include "proxy/tls/handshake.h"
 #include "proxy/options.h"
 #include "proxy/upstream_pool.h"
@@ -105,6 +106,10 @@ class Worker {
   void record_failure(EndpointState& state);
   static void record_success(EndpointState& state);
   UpstreamPool& pool() { return pool_; }
+  // The HTTP/2 connection to `pod` with room for another stream, or null.
+  std::shared_ptr<H2Upstream> h2_upstream(const boost::asio::ip::tcp::endpoint& pod);
+  void keep_h2_upstream(const boost::asio::ip::tcp::endpoint& pod,
+                        std::shared_ptr<H2Upstream> connection);
   // The current certificates (null before the first publish).
   const tls::CertTable* certs() const { return tls_.certs.get(); }
   const ProxyOptions& options() const { return options_; }
@@ -143,6 +148,8 @@ class Worker {
   std::shared_ptr<SSL_CTX> listener_context_;  // every TLS connection starts on it; null: no TLS
   boost::asio::steady_timer sweep_timer_{io_};
   UpstreamPool pool_;  // holds sockets: destroyed before io_
+  std::unordered_map<boost::asio::ip::tcp::endpoint, std::shared_ptr<H2Upstream>, EndpointHash>
+      h2_upstreams_;  // one per pod address speaking h2c
   std::thread thread_;
 };
 

@@ -24,4 +24,13 @@ HeaderToken lookup_header_token(std::string_view name) {
   return HeaderToken::kUnknown;
 }
 
+bool list_contains(std::string_view value, std::string_view token) {
+  for (std::string_view item : split(value, ',')) {
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    if (iequals(item.substr(0, item.find('/')), token)) return true;
+  }
+  return false;
+}
+
 }  // namespace gatehouse::proxy::http1

@@ -94,4 +94,9 @@ HeaderToken lookup_header_token(std::string_view name);
 // ASCII case-insensitive equality, for tokens, codings and schemes (never allocates).
 bool iequals(std::string_view a, std::string_view b);
 
+// True when the comma-separated list `value` holds `token` (ASCII case-insensitive), a
+// "/version" suffix ignored: "websocket" in "WebSocket" or in "websocket, foo/1"; "trailers" in
+// a TE field.
+bool list_contains(std::string_view value, std::string_view token);
+
 }  // namespace gatehouse::proxy::http1

@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "base/strings.h"
+#include "proxy/http2/fields.h"
 #include "proxy/http2/h2_stream.h"
 #include "proxy/worker.h"
 
@@ -380,6 +381,14 @@ ssize_t H2Connection::read_body(Stream& s, std::uint8_t* out, std::size_t length
   if (s.pieces_drained()) {
     if (s.body_eof) {
       *flags |= NGHTTP2_DATA_FLAG_EOF;
+      if (s.trailers && !s.trailers->empty()) {
+        // The body ends with a HEADERS frame (allowed from inside this callback).
+        *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+        std::vector<nghttp2_nv> nv;
+        nv.reserve(s.trailers->size());
+        for (const auto& [name, value] : *s.trailers) nv.push_back(field(name, value));
+        nghttp2_submit_trailer(session_, s.id, nv.data(), nv.size());
+      }
       s.eof_sent = true;
       s.wake.cancel();
       return static_cast<ssize_t>(n);

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "proxy/client_stream.h"
+#include "proxy/http2/h2_upstream.h"
 #include "proxy/upstream_pool.h"
 
 namespace gatehouse::proxy {
@@ -77,6 +78,12 @@ class H2Connection {
   boost::asio::awaitable<void> exchange(std::shared_ptr<Stream> stream);
   boost::asio::awaitable<void> route(Stream& s);
   boost::asio::awaitable<void> forward(Stream& s, Generation& generation, std::uint32_t cluster);
+  // To a pod that speaks HTTP/2 cleartext (h2_to_h2c.cpp), with the request body pumped beside.
+  boost::asio::awaitable<void> forward_h2c(Stream& s, Generation& generation,
+                                           std::uint32_t cluster);
+  boost::asio::awaitable<void> pump_request_body(std::shared_ptr<Stream> stream,
+                                                 std::shared_ptr<H2Upstream> pod,
+                                                 std::shared_ptr<H2Upstream::Stream> up);
   // A new connection to `pod` in `upstream`; false when it failed (`timed_out` says how).
   boost::asio::awaitable<bool> connect(Stream& s, std::unique_ptr<UpstreamConnection>& upstream,
                                        const boost::asio::ip::tcp::endpoint& pod, bool& timed_out);

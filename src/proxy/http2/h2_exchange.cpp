@@ -13,11 +13,13 @@
 #include "proxy/forward_headers.h"
 #include "proxy/http1/chunked.h"
 #include "proxy/http1/parser.h"
+#include "proxy/http2/fields.h"
 #include "proxy/http2/h2_connection.h"
 #include "proxy/http2/h2_stream.h"
 #include "proxy/path_normalize.h"
 #include "proxy/redirect.h"
 #include "proxy/status_text.h"
+#include "proxy/upstream_protocol.h"
 #include "proxy/worker.h"
 
 namespace gatehouse::proxy {
@@ -52,12 +54,6 @@ bool dropped_request_field(std::string_view name) {
          name == "x-forwarded-host" || name == "x-forwarded-port" || name == "x-real-ip";
 }
 
-nghttp2_nv field(std::string_view name, std::string_view value) {
-  return {reinterpret_cast<std::uint8_t*>(const_cast<char*>(name.data())),
-          reinterpret_cast<std::uint8_t*>(const_cast<char*>(value.data())), name.size(),
-          value.size(), NGHTTP2_NV_FLAG_NONE};
-}
-
 void append_hex(std::string& out, std::size_t n) {
   char buf[20];
   int length = std::snprintf(buf, sizeof buf, "%zx", n);
@@ -75,7 +71,6 @@ bool H2Connection::declares_length(const Stream& s) {
 }
 
 asio::awaitable<void> H2Connection::wait(Stream& s) {
-  s.wake.expires_at(Clock::time_point::max());
   auto [ec] = co_await s.wake.async_wait(kTuple);
   (void)ec;  // cancelled: woken
 }
@@ -148,7 +143,17 @@ asio::awaitable<void> H2Connection::route(Stream& s) {
   if (m.kind == routing::MatchKind::kNotFound) co_return reply(s, 404);
   if (generation->endpoints_of(m.cluster_id).empty())
     co_return reply(s, 503, m.cluster->detail);
-  co_await forward(s, *generation, m.cluster_id);
+  switch (upstream_protocol(*m.cluster)) {
+    case UpstreamProtocol::kHttp1:
+      co_await forward(s, *generation, m.cluster_id);
+      break;
+    case UpstreamProtocol::kH2c:
+      co_await forward_h2c(s, *generation, m.cluster_id);
+      break;
+    case UpstreamProtocol::kUnsupported:
+      reply(s, 502, unsupported_protocol_detail(*m.cluster));
+      break;
+  }
 }
 
 void H2Connection::reply(Stream& s, int status, std::string_view detail,

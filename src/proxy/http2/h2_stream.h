@@ -17,8 +17,8 @@
 namespace gatehouse::proxy {
 
 struct H2Connection::Stream {
-  explicit Stream(boost::asio::any_io_executor executor, std::int32_t stream_id)
-      : id(stream_id), wake(std::move(executor)) {}
+  Stream(boost::asio::any_io_executor executor, std::int32_t stream_id)
+      : id(stream_id), wake(std::move(executor), std::chrono::steady_clock::time_point::max()) {}
 
   enum class Phase : std::uint8_t { kRequest, kConnect, kUpstreamHead, kBody };
 
@@ -42,6 +42,8 @@ struct H2Connection::Stream {
   bool eof_sent = false;   // nghttp2 took the end of the body: the pieces are no longer read
   bool responded = false;  // a response was submitted
   std::string local_body;  // gatehouse's own answer
+  // Trailers to send after the body (an HTTP/2 pod's, e.g. grpc-status); null or empty: none.
+  const std::vector<std::pair<std::string, std::string>>* trailers = nullptr;
 
   // ---- the exchange
   bool closed = false;  // nghttp2 closed the stream (done, or reset by either side)
@@ -52,7 +54,9 @@ struct H2Connection::Stream {
   bool timed_out = false;
   UpstreamConnection* upstream = nullptr;  // in use, so the sweeper can cut it
   std::string head;                        // the upstream request head; reused
-  boost::asio::steady_timer wake;          // an event: cancel() wakes the exchange
+  // An event, never expiring: cancel() wakes every coroutine waiting on it (the exchange, and
+  // for an HTTP/2 pod the request-body pump), which then re-check the state above.
+  boost::asio::steady_timer wake;
 
   bool pieces_drained() const { return piece == pieces.size(); }
 };
