@@ -35,8 +35,8 @@ struct Http2Limits {
   std::uint64_t resets_per_second = 33;
   std::size_t max_settings = 32;              // entries in one SETTINGS frame
   std::size_t max_outbound_ack = 1000;        // PING/SETTINGS acks queued, unread by the client
-  std::uint32_t max_control_frames = 1000;    // PING, SETTINGS, WINDOW_UPDATE, PRIORITY, empty
-  std::chrono::seconds control_frame_window{10};  // DATA: at most this many per window
+  std::uint32_t max_control_frames = 1000;    // PING, SETTINGS, PRIORITY, empty DATA: at most
+  std::chrono::seconds control_frame_window{10};  // this many per window
 };
 
 struct ProxyOptions {

@@ -151,14 +151,14 @@ std::shared_ptr<H2Upstream> Worker::h2_upstream(const tcp::endpoint& pod) {
   if (it == h2_upstreams_.end()) return nullptr;
   if (it->second->usable()) return it->second;
   // Full, or going away: its streams finish on it; new ones go to a new connection.
-  if (it->second->idle()) it->second->close();
+  it->second->retire();
   h2_upstreams_.erase(it);
   return nullptr;
 }
 
 void Worker::keep_h2_upstream(const tcp::endpoint& pod, std::shared_ptr<H2Upstream> connection) {
   auto& slot = h2_upstreams_[pod];
-  if (slot && slot != connection && slot->idle()) slot->close();
+  if (slot && slot != connection) slot->retire();
   slot = std::move(connection);
 }
 
@@ -296,8 +296,7 @@ void Worker::drain() {
     }
     sweep_timer_.cancel();
     pool_.clear();
-    for (auto& [pod, connection] : h2_upstreams_)
-      if (connection->idle()) connection->close();
+    for (auto& [pod, connection] : h2_upstreams_) connection->retire();
     h2_upstreams_.clear();
     // Copy: closing a session may end it, which removes it from the set.
     std::vector<Session*> sessions(sessions_.begin(), sessions_.end());

@@ -230,8 +230,10 @@ asio::awaitable<void> H2Connection::sweeper() {
   }
 }
 
-// PING, SETTINGS, WINDOW_UPDATE, PRIORITY and empty DATA frames cost the server work and move no
-// request forward: past the budget the client is told to calm down and the connection ends.
+// PING, SETTINGS, PRIORITY and empty DATA frames cost the server work and move no request
+// forward: past the budget the client is told to calm down and the connection ends.
+// WINDOW_UPDATE is not counted: a client reading a long response (a gRPC stream) sends one for
+// every few DATA frames, and nghttp2 handles them without allocating.
 bool H2Connection::count_control_frame() {
   const Http2Limits& limits = worker_.options().http2;
   const auto now = Clock::now();
@@ -289,9 +291,10 @@ int H2Connection::on_frame_recv(const nghttp2_frame* frame) {
     case NGHTTP2_SETTINGS:
       if (!(frame->hd.flags & NGHTTP2_FLAG_ACK)) count_control_frame();
       return 0;
-    case NGHTTP2_WINDOW_UPDATE:
     case NGHTTP2_PRIORITY:
       count_control_frame();
+      return 0;
+    case NGHTTP2_WINDOW_UPDATE:  // a client receiving a long stream sends many: not counted
       return 0;
     case NGHTTP2_DATA:
       if (frame->hd.length == 0 && !(frame->hd.flags & NGHTTP2_FLAG_END_STREAM))

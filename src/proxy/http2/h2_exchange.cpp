@@ -90,6 +90,14 @@ asio::awaitable<void> H2Connection::exchange(std::shared_ptr<Stream> stream) {
   // The response body nghttp2 still reads points into buffers of this exchange or the stream:
   // wait until the end of it has been taken (or the stream is gone).
   while (s.responded && !s.eof_sent && !gone(s) && !s.closed) co_await wait(s);
+  if (!s.eof_sent) {
+    // Cut short: the pieces may point into buffers the forwarding just freed, and the stream
+    // may still be asked for data while the connection flushes its last frames.
+    s.pieces.clear();
+    s.piece = 0;
+    s.body_eof = false;  // never an END_STREAM that would pass a truncated body as whole
+    s.trailers = nullptr;
+  }
   // Answered before the client finished sending: its remaining DATA is dropped (and counted
   // back into the windows), so the stream can end.
   if (!s.end_stream && !s.closed) {

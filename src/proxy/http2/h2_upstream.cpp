@@ -218,6 +218,11 @@ void H2Upstream::close() {
   fail_all();
 }
 
+void H2Upstream::retire() {
+  retired_ = true;
+  if (streams_.empty()) close();
+}
+
 void H2Upstream::fail_all() {
   for (auto& [id, s] : streams_) {
     s->ended = true;
@@ -239,6 +244,7 @@ asio::awaitable<void> H2Upstream::reader(std::shared_ptr<H2Upstream> self) {
     const ssize_t fed =
         nghttp2_session_mem_recv(session_, reinterpret_cast<const std::uint8_t*>(buffer_.get()), n);
     if (fed < 0) break;
+    if (retired_ && streams_.empty()) break;
     wake_writer();
   }
   close();
@@ -259,6 +265,7 @@ asio::awaitable<void> H2Upstream::writer(std::shared_ptr<H2Upstream> self) {
       if (ec) break;
       continue;
     }
+    if (retired_ && streams_.empty()) break;  // the last stream's frames are out
     writer_waiting_ = true;
     write_wake_.expires_at(Clock::time_point::max());
     co_await write_wake_.async_wait(kTuple);

@@ -70,6 +70,8 @@ class H2Upstream : public std::enable_shared_from_this<H2Upstream> {
   // Abandons a stream (the client went away): RST_STREAM(CANCEL).
   void cancel(Stream& s);
   void close();
+  // No new streams will come (the worker dropped it from its pool): close once the last ends.
+  void retire();
 
  private:
   friend struct UpstreamCallbacks;
@@ -88,6 +90,7 @@ class H2Upstream : public std::enable_shared_from_this<H2Upstream> {
   bool writer_waiting_ = false;
   bool closed_ = false;
   bool going_away_ = false;  // GOAWAY received: no new streams
+  bool retired_ = false;     // out of the worker's pool: closes when idle
   std::chrono::steady_clock::time_point idle_since_;
 };
 
