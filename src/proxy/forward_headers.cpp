@@ -12,6 +12,17 @@ void append_decimal(std::string& out, std::uint64_t n) {
   out.append(p, buf + sizeof buf - p);
 }
 
+void append_hex(std::string& out, std::uint64_t n) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  char buf[16];
+  char* p = buf + sizeof buf;
+  do {
+    *--p = kHex[n & 15];
+    n >>= 4;
+  } while (n);
+  out.append(p, buf + sizeof buf - p);
+}
+
 void append_forwarding_fields_with(std::string& head, const Forwarding& f, std::uint64_t id_high,
                                    std::uint64_t id_low) {
   head.append("X-Forwarded-For: ");

@@ -24,7 +24,9 @@ struct Forwarding {
 template <class Random>
 void append_forwarding_fields(std::string& head, const Forwarding& f, Random&& random);
 
+// Numbers in heads: Content-Length and status digits, chunk sizes.
 void append_decimal(std::string& out, std::uint64_t n);
+void append_hex(std::string& out, std::uint64_t n);
 
 // Implementation detail of the template above.
 void append_forwarding_fields_with(std::string& head, const Forwarding& f, std::uint64_t id_high,

@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "base/strings.h"
+#include "proxy/chunk_sinks.h"
 #include "proxy/forward_headers.h"
 #include "proxy/http1/chunked.h"
 #include "proxy/http2/fields.h"
@@ -25,27 +26,10 @@ namespace {
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
-// Chunk data appended to the stream's outgoing bytes.
-class AppendSink final : public http1::ChunkedSink {
- public:
-  explicit AppendSink(std::string& out) : out_(out) {}
-  void on_data(std::string_view data) override { out_.append(data); }
-  void on_trailer(const http1::Header&) override {}
-
- private:
-  std::string& out_;
-};
-
 bool replaced_by_proxy(http1::HeaderToken t) {
   using T = http1::HeaderToken;
   return t == T::kXForwardedProto || t == T::kXForwardedHost || t == T::kXForwardedPort ||
          t == T::kXRealIp || t == T::kXForwardedFor || t == T::kHost || t == T::kExpect;
-}
-
-void append_hex(std::string& out, std::size_t n) {
-  char buf[20];
-  const int length = std::snprintf(buf, sizeof buf, "%zx", n);
-  out.append(buf, static_cast<std::size_t>(length));
 }
 
 }  // namespace

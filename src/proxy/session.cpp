@@ -13,8 +13,10 @@
 #include <cstring>
 
 #include "base/strings.h"
+#include "proxy/chunk_sinks.h"
 #include "proxy/forward_headers.h"
 #include "proxy/http2/h2_connection.h"
+#include "proxy/interrupt.h"
 #include "proxy/redirect.h"
 #include "proxy/status_text.h"
 #include "proxy/upstream_protocol.h"
@@ -28,17 +30,6 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
 namespace {
-
-// Collects decoded chunk data (HTTP/1.0 clients get the body without chunked framing).
-class PieceSink final : public http1::ChunkedSink {
- public:
-  explicit PieceSink(std::vector<asio::const_buffer>& pieces) : pieces_(pieces) {}
-  void on_data(std::string_view data) override { pieces_.emplace_back(data.data(), data.size()); }
-  void on_trailer(const http1::Header&) override {}
-
- private:
-  std::vector<asio::const_buffer>& pieces_;
-};
 
 // The tunnel's pump moves bytes between the pod's socket and the client's stream alike.
 auto read_some(tcp::socket& from, asio::mutable_buffer buffer) {
@@ -54,13 +45,6 @@ void shutdown_send(tcp::socket& to) {
   to.shutdown(tcp::socket::shutdown_send, ignored);
 }
 void shutdown_send(ClientStream& to) { shutdown_send(to.socket()); }
-
-// Finds where a chunked body ends while its bytes are forwarded unchanged.
-class NullSink final : public http1::ChunkedSink {
- public:
-  void on_data(std::string_view) override {}
-  void on_trailer(const http1::Header&) override {}
-};
 
 // Fields gatehouse sets itself, so a client cannot supply them.
 bool replaced_by_proxy(http1::HeaderToken t) {
@@ -144,10 +128,7 @@ void Session::close_if_idle() {
     h2_->shutdown();
     return;
   }
-  if (phase_ == Phase::kIdle || phase_ == Phase::kHandshake) {
-    boost::system::error_code ec;
-    client_.close(ec);
-  }
+  if (phase_ == Phase::kIdle || phase_ == Phase::kHandshake) interrupt(client_.socket());
 }
 
 // One timer per connection, re-armed lazily: an I/O step only moves deadline_, and the timer
@@ -172,18 +153,17 @@ void Session::set_deadline(Phase phase, std::chrono::milliseconds timeout) {
 }
 
 void Session::on_timeout() {
-  boost::system::error_code ec;
   timed_out_ = true;
   if (h2_wake_) {  // forward_h2c waits on its event, not on a socket
     h2_wake_->cancel();
     if (phase_ == Phase::kUpstreamHead || phase_ == Phase::kConnect) return;  // answers 504
   }
   if ((phase_ == Phase::kConnect || phase_ == Phase::kUpstreamHead) && upstream_) {
-    upstream_->socket.close(ec);  // the request answers 504
+    interrupt(upstream_->socket);  // the request answers 504
     return;
   }
-  if (upstream_) upstream_->socket.close(ec);
-  client_.close(ec);
+  if (upstream_) interrupt(upstream_->socket);
+  interrupt(client_.socket());
 }
 
 void Session::ensure_nodelay() {
@@ -841,8 +821,7 @@ asio::awaitable<void> Session::tunnel(UpstreamConnection& upstream, std::size_t 
     co_await wait.async_wait(kTuple);
     if (Clock::now() > deadline_) break;
   }
-  boost::system::error_code ignored;
-  upstream.socket.close(ignored);
+  interrupt(upstream.socket);
   while (!other_done) {  // the pump must not outlive the upstream it reads
     asio::steady_timer wait(worker_.io(), std::chrono::milliseconds(10));
     co_await wait.async_wait(kTuple);

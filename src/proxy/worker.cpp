@@ -221,12 +221,23 @@ asio::awaitable<void> Worker::accept_loop(Listener& listener) {
   const auto local_port = acceptor.local_endpoint(local_ec).port();
   const tcp protocol = acceptor.local_endpoint(local_ec).protocol();
   acceptor.non_blocking(true, local_ec);  // accept4 below must not block when the queue is empty
+  auto stop = [&acceptor] {
+    boost::system::error_code ignored;
+    acceptor.close(ignored);  // nothing waits on it now: the port stops accepting
+  };
   for (;;) {
+    if (draining_) {
+      stop();
+      co_return;
+    }
     // A wait is armed anew each time (epoll: EPOLL_CTL_MOD; io_uring: a poll entry), so this
     // also completes at once for connections still queued after a full batch or a pause.
     auto [ec] = co_await acceptor.async_wait(tcp::acceptor::wait_read,
                                              asio::as_tuple(asio::use_awaitable));
-    if (ec == asio::error::operation_aborted || !acceptor.is_open() || draining_) co_return;
+    if (ec == asio::error::operation_aborted || !acceptor.is_open() || draining_) {
+      stop();
+      co_return;
+    }
     bool pause = static_cast<bool>(ec);
     for (int taken = 0; taken < kAcceptBatch && !draining_; ++taken) {
       // The peer address comes with accept4(), so the session needs no getpeername().
@@ -264,7 +275,10 @@ asio::awaitable<void> Worker::accept_loop(Listener& listener) {
       auto session = std::make_shared<Session>(*this, std::move(socket), ssl, peer, local_port);
       asio::co_spawn(io_, Session::start(std::move(session)), asio::detached);
     }
-    if (draining_) co_return;
+    if (draining_) {
+      stop();
+      co_return;
+    }
     if (pause) {  // wait a little rather than spin on a full descriptor table
       asio::steady_timer timer(io_, std::chrono::milliseconds(50));
       co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -290,9 +304,10 @@ asio::awaitable<void> Worker::sweep_loop() {
 void Worker::drain() {
   asio::post(io_, [this] {
     draining_ = true;
+    // The accept loops close their acceptors once their wait is cancelled (interrupt.h).
     for (auto& listener : listeners_) {
       boost::system::error_code ec;
-      listener.acceptor->close(ec);
+      listener.acceptor->cancel(ec);
     }
     sweep_timer_.cancel();
     pool_.clear();

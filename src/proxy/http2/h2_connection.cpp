@@ -14,6 +14,7 @@
 #include "base/strings.h"
 #include "proxy/http2/fields.h"
 #include "proxy/http2/h2_stream.h"
+#include "proxy/interrupt.h"
 #include "proxy/worker.h"
 
 namespace gatehouse::proxy {
@@ -111,12 +112,12 @@ asio::awaitable<void> H2Connection::run(std::size_t initial) {
   asio::co_spawn(worker_.io(), sweeper(), asio::detached);
   if (!closing_) co_await reader();
   close_connection();
-  // The exchanges and the writer reference this object: wait for them before returning.
-  while (!writer_done_ || live_exchanges_ > 0) {
+  sweep_timer_.cancel();
+  // The writer, the sweeper and the exchanges reference this object: wait for all of them.
+  while (!writer_done_ || !sweeper_done_ || live_exchanges_ > 0) {
     done_wake_.expires_at(Clock::time_point::max());
     co_await done_wake_.async_wait(kTuple);
   }
-  sweep_timer_.cancel();
 }
 
 void H2Connection::shutdown() {
@@ -185,18 +186,14 @@ asio::awaitable<void> H2Connection::writer() {
 void H2Connection::close_connection() {
   if (!closing_) closing_ = true;
   if (writer_done_) {
-    boost::system::error_code ignored;
-    client_.close(ignored);
+    interrupt(client_.socket());  // the session closes it once the reader is out
   } else {
     wake_writer();  // flushes what is queued (a GOAWAY), then closes
   }
   // Every exchange stops: its pod connection is cut and it is woken.
   for (auto& [id, stream] : streams_) {
     stream->reset = true;
-    if (stream->upstream) {
-      boost::system::error_code ignored;
-      stream->upstream->socket.close(ignored);
-    }
+    if (stream->upstream) interrupt(stream->upstream->socket);
     stream->wake.cancel();
   }
 }
@@ -204,6 +201,13 @@ void H2Connection::close_connection() {
 // Once a second: expired stream deadlines, the idle connection, the control-frame budget.
 asio::awaitable<void> H2Connection::sweeper() {
   const auto& timeouts = worker_.options().timeouts;
+  struct Done {
+    H2Connection& c;
+    ~Done() {
+      c.sweeper_done_ = true;
+      c.done_wake_.cancel();
+    }
+  } done{*this};
   while (!closing_) {
     sweep_timer_.expires_after(std::chrono::seconds(1));
     auto [ec] = co_await sweep_timer_.async_wait(kTuple);
@@ -215,8 +219,7 @@ asio::awaitable<void> H2Connection::sweeper() {
       s.timed_out = true;
       s.deadline = Clock::time_point::max();
       if (s.upstream) {
-        boost::system::error_code ignored;
-        s.upstream->socket.close(ignored);  // the exchange answers 504 or resets the stream
+        interrupt(s.upstream->socket);  // the exchange answers 504 or resets the stream
       } else {
         nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, s.id, NGHTTP2_CANCEL);
       }
@@ -348,10 +351,7 @@ int H2Connection::on_stream_close(std::int32_t stream_id, std::uint32_t error_co
   if (error_code != NGHTTP2_NO_ERROR || !s.responded || !s.eof_sent) {
     // Reset (by the client, a limit, or us) before the exchange ended: cut the pod connection.
     s.reset = true;
-    if (s.upstream) {
-      boost::system::error_code ignored;
-      s.upstream->socket.close(ignored);
-    }
+    if (s.upstream) interrupt(s.upstream->socket);
   }
   s.wake.cancel();
   if (s.exchange_running) ++detached_exchanges_;

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "proxy/client_stream.h"
+#include "proxy/forward_headers.h"
 #include "proxy/http2/h2_upstream.h"
 #include "proxy/upstream_pool.h"
 
@@ -90,6 +91,8 @@ class H2Connection {
   // Answers with gatehouse's own response (404, 502, 308, ...).
   void reply(Stream& s, int status, std::string_view detail = {}, std::string_view location = {});
   void build_upstream_head(Stream& s, const boost::asio::ip::tcp::endpoint& pod, bool chunked);
+  // The forwarding fields' inputs for a request (its host: :authority, else Host).
+  Forwarding forwarding_of(const Stream& s) const;
   // Waits until the stream is woken (data, window, reset, deadline, shutdown).
   boost::asio::awaitable<void> wait(Stream& s);
   // Hands the stream's pending response bytes to nghttp2.
@@ -118,6 +121,7 @@ class H2Connection {
   boost::asio::steady_timer sweep_timer_;
   bool writer_waiting_ = false;
   bool writer_done_ = false;
+  bool sweeper_done_ = false;
   bool closing_ = false;   // no more reading; the writer flushes, then the socket closes
   bool calm_down_ = false;  // a flood was seen inside a callback: GOAWAY after mem_recv
   std::uint32_t control_frames_ = 0;

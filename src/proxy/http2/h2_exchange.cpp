@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "base/strings.h"
+#include "proxy/chunk_sinks.h"
 #include "proxy/forward_headers.h"
 #include "proxy/http1/chunked.h"
 #include "proxy/http1/parser.h"
@@ -31,17 +32,6 @@ namespace {
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
-// Decoded chunk data, as pieces of the pod's buffer.
-class PieceSink final : public http1::ChunkedSink {
- public:
-  explicit PieceSink(std::vector<asio::const_buffer>& pieces) : pieces_(pieces) {}
-  void on_data(std::string_view data) override { pieces_.emplace_back(data.data(), data.size()); }
-  void on_trailer(const http1::Header&) override {}
-
- private:
-  std::vector<asio::const_buffer>& pieces_;
-};
-
 bool idempotent(std::string_view method) {
   return method == "GET" || method == "HEAD" || method == "OPTIONS" || method == "TRACE" ||
          method == "PUT" || method == "DELETE";
@@ -52,12 +42,6 @@ bool dropped_request_field(std::string_view name) {
   return name == "host" || name == "cookie" || name == "x-forwarded-for" || name == "expect" ||
          name == "te" || name == "content-length" || name == "x-forwarded-proto" ||
          name == "x-forwarded-host" || name == "x-forwarded-port" || name == "x-real-ip";
-}
-
-void append_hex(std::string& out, std::size_t n) {
-  char buf[20];
-  int length = std::snprintf(buf, sizeof buf, "%zx", n);
-  out.append(buf, static_cast<std::size_t>(length));
 }
 
 }  // namespace
@@ -199,6 +183,23 @@ void H2Connection::reply(Stream& s, int status, std::string_view detail,
   wake_writer();
 }
 
+Forwarding H2Connection::forwarding_of(const Stream& s) const {
+  Forwarding f;
+  f.client_ip = client_ip_;
+  f.https = client_.tls();
+  f.host = s.authority;
+  f.port = local_port_;
+  for (const auto& [name, value] : s.headers) {
+    if (name == "host" && s.authority.empty()) f.host = value;
+    if (name == "x-forwarded-for") {
+      f.prior_forwarded_for = value;
+      f.has_prior_forwarded_for = true;
+    }
+    f.has_request_id |= name == "x-request-id";
+  }
+  return f;
+}
+
 void H2Connection::build_upstream_head(Stream& s, const tcp::endpoint& pod, bool chunked) {
   std::string& head = s.head;
   head.clear();
@@ -206,16 +207,11 @@ void H2Connection::build_upstream_head(Stream& s, const tcp::endpoint& pod, bool
   head += ' ';
   head.append(s.path);
   head.append(" HTTP/1.1\r\n");
-  std::string_view host = s.authority, forwarded_for;
-  bool has_forwarded_for = false, has_request_id = false, has_cookie = false;
+  const Forwarding forwarding = forwarding_of(s);
+  const std::string_view host = forwarding.host;
+  bool has_cookie = false;
   for (const auto& [name, value] : s.headers) {
-    if (name == "host" && host.empty()) host = value;
-    if (name == "x-forwarded-for") {
-      forwarded_for = value;
-      has_forwarded_for = true;
-    }
     has_cookie |= name == "cookie";
-    has_request_id |= name == "x-request-id";
     if (dropped_request_field(name)) continue;
     head.append(name);
     head.append(": ");
@@ -256,14 +252,6 @@ void H2Connection::build_upstream_head(Stream& s, const tcp::endpoint& pod, bool
     append_decimal(head, s.body.size());
     head.append("\r\n");
   }
-  Forwarding forwarding;
-  forwarding.client_ip = client_ip_;
-  forwarding.prior_forwarded_for = forwarded_for;
-  forwarding.has_prior_forwarded_for = has_forwarded_for;
-  forwarding.https = client_.tls();
-  forwarding.host = host;
-  forwarding.port = local_port_;
-  forwarding.has_request_id = has_request_id;
   append_forwarding_fields(head, forwarding, [this] { return worker_.next_random(); });
   head.append("\r\n");
 }

@@ -85,24 +85,8 @@ asio::awaitable<void> H2Connection::forward_h2c(Stream& s, Generation& generatio
   } active{load};
 
   // The request HEADERS: the client's fields plus the forwarding ones (lower-case in HTTP/2).
-  std::string_view host = s.authority, forwarded_for;
-  bool has_forwarded_for = false, has_request_id = false;
-  for (const auto& [name, value] : s.headers) {
-    if (name == "host" && host.empty()) host = value;
-    if (name == "x-forwarded-for") {
-      forwarded_for = value;
-      has_forwarded_for = true;
-    }
-    has_request_id |= name == "x-request-id";
-  }
-  Forwarding forwarding;
-  forwarding.client_ip = client_ip_;
-  forwarding.prior_forwarded_for = forwarded_for;
-  forwarding.has_prior_forwarded_for = has_forwarded_for;
-  forwarding.https = client_.tls();
-  forwarding.host = host;
-  forwarding.port = local_port_;
-  forwarding.has_request_id = has_request_id;
+  const Forwarding forwarding = forwarding_of(s);
+  const std::string_view host = forwarding.host;
   s.head.clear();
   append_forwarding_fields(s.head, forwarding, [this] { return worker_.next_random(); });
   std::vector<nghttp2_nv> nv;

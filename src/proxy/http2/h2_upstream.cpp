@@ -1,6 +1,8 @@
 // g++ 12: awaited values are stored in locals before they are tested (see session.cpp).
 #include "proxy/http2/h2_upstream.h"
 
+#include "proxy/interrupt.h"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -148,7 +150,7 @@ asio::awaitable<bool> H2Upstream::connect(const tcp::endpoint& pod,
   timer.async_wait([this](const boost::system::error_code& ec) {
     if (!ec) {
       boost::system::error_code ignored;
-      socket_.close(ignored);
+      socket_.cancel(ignored);  // the connect fails; never close under it (interrupt.h)
     }
   });
   auto [ec] = co_await socket_.async_connect(pod, kTuple);
@@ -212,8 +214,7 @@ void H2Upstream::cancel(Stream& s) {
 void H2Upstream::close() {
   if (closed_) return;
   closed_ = true;
-  boost::system::error_code ignored;
-  socket_.close(ignored);
+  interrupt(socket_);  // the descriptor closes with this object, once reader and writer are out
   wake_writer();
   fail_all();
 }
