@@ -263,7 +263,6 @@ asio::awaitable<bool> H2Connection::connect(Stream& s,
   ++worker_.stats().upstream_connects;
   upstream = std::make_unique<UpstreamConnection>(tcp::socket(worker_.io()), options.buffer_size);
   s.upstream = upstream.get();
-  s.phase = Stream::Phase::kConnect;
   s.deadline = Clock::now() + options.timeouts.connect;
   auto [ec] = co_await upstream->socket.async_connect(pod, kTuple);
   s.upstream = nullptr;
@@ -348,7 +347,6 @@ asio::awaitable<void> H2Connection::forward(Stream& s, Generation& generation,
     const bool chunked = !s.end_stream && !declares_length(s);
     build_upstream_head(s, pod, chunked);
     s.upstream = upstream.get();
-    s.phase = Stream::Phase::kRequest;
     s.deadline = Clock::now() + options.timeouts.body_io;
     bool failed = false;
     {
@@ -408,7 +406,6 @@ asio::awaitable<void> H2Connection::forward(Stream& s, Generation& generation,
       co_return reply(s, 502, "the pod closed the connection");
     }
     // The response head (a pod that stopped reading the body may still have answered).
-    s.phase = Stream::Phase::kUpstreamHead;
     s.deadline = Clock::now() + options.timeouts.header;
     up_start = up_end = 0;
     bool stale = false;
@@ -501,7 +498,6 @@ asio::awaitable<void> H2Connection::forward(Stream& s, Generation& generation,
   std::uint64_t remaining = r.content_length;
   // Submitting copies the fields; the data provider is read later, as the window allows.
   nghttp2_submit_response(session_, s.id, nv.data(), nv.size(), &provider);
-  s.phase = Stream::Phase::kBody;
   s.deadline = Clock::now() + options.timeouts.body_io;
   s.upstream = upstream.get();
   char* buf = upstream->buffer.get();

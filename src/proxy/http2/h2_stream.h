@@ -20,8 +20,6 @@ struct H2Connection::Stream {
   Stream(boost::asio::any_io_executor executor, std::int32_t stream_id)
       : id(stream_id), wake(std::move(executor), std::chrono::steady_clock::time_point::max()) {}
 
-  enum class Phase : std::uint8_t { kRequest, kConnect, kUpstreamHead, kBody };
-
   const std::int32_t id;
   // ---- the request, as the callbacks received it
   std::string method, scheme, authority, path;  // path with its query, as sent
@@ -49,7 +47,6 @@ struct H2Connection::Stream {
   bool closed = false;  // nghttp2 closed the stream (done, or reset by either side)
   bool exchange_running = false;
   bool reset = false;   // closed before the exchange finished: stop, do not pool the pod
-  Phase phase = Phase::kRequest;
   std::chrono::steady_clock::time_point deadline;
   bool timed_out = false;
   UpstreamConnection* upstream = nullptr;  // in use, so the sweeper can cut it

@@ -117,7 +117,6 @@ asio::awaitable<void> H2Connection::forward_h2c(Stream& s, Generation& generatio
   }
 
   // The response head.
-  s.phase = Stream::Phase::kUpstreamHead;
   s.deadline = Clock::now() + options.timeouts.header;
   while (!up->head_done && !up->ended && !gone(s)) {
     co_await wait(s);
@@ -138,7 +137,6 @@ asio::awaitable<void> H2Connection::forward_h2c(Stream& s, Generation& generatio
   for (const auto& [name, value] : up->headers) response.push_back(field(name, value));
   ++worker_.stats().responses[up->status / 100 % 6];
   s.responded = true;
-  s.phase = Stream::Phase::kBody;
   s.deadline = Clock::now() + options.timeouts.body_io;
   // A response that ended with its HEADERS (gRPC's trailers-only errors) has no body.
   if (up->ended && up->incoming.empty() && up->error == NGHTTP2_NO_ERROR) {

@@ -25,7 +25,6 @@ class CertTable {
   // Plain-HTTP requests for such hosts are redirected to https.
   bool has_tls(std::string_view host) const;
   SSL_CTX* fallback() const { return fallback_.get(); }
-  std::size_t host_count() const { return exact_.size() + wildcard_.size(); }
 
  private:
   friend class CertStore;

@@ -38,8 +38,6 @@ class TicketKeys {
   int apply(unsigned char name[16], unsigned char iv[16], EVP_CIPHER_CTX* cipher,
             EVP_MAC_CTX* mac, int enc) const;
 
-  std::size_t size() const { return keys_.size(); }
-
  private:
   std::vector<TicketKey> keys_;  // [0] encrypts
 };
