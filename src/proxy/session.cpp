@@ -14,6 +14,7 @@
 
 #include "base/strings.h"
 #include "proxy/chunk_sinks.h"
+#include "proxy/connect_pod.h"
 #include "proxy/forward_headers.h"
 #include "proxy/http2/h2_connection.h"
 #include "proxy/interrupt.h"
@@ -32,19 +33,18 @@ constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 namespace {
 
 // The tunnel's pump moves bytes between the pod's socket and the client's stream alike.
-auto read_some(tcp::socket& from, asio::mutable_buffer buffer) {
-  return from.async_read_some(buffer, kTuple);
+auto read_some(UpstreamConnection& from, asio::mutable_buffer buffer) {
+  return from.read_some(buffer);
 }
 auto read_some(ClientStream& from, asio::mutable_buffer buffer) { return from.read_some(buffer); }
-auto write_all(tcp::socket& to, asio::const_buffer buffer) {
-  return asio::async_write(to, buffer, kTuple);
-}
+auto write_all(UpstreamConnection& to, asio::const_buffer buffer) { return to.write(buffer); }
 auto write_all(ClientStream& to, asio::const_buffer buffer) { return to.write(buffer); }
 void shutdown_send(tcp::socket& to) {
   boost::system::error_code ignored;
   to.shutdown(tcp::socket::shutdown_send, ignored);
 }
 void shutdown_send(ClientStream& to) { shutdown_send(to.socket()); }
+void shutdown_send(UpstreamConnection& to) { shutdown_send(to.socket); }
 
 // Fields gatehouse sets itself, so a client cannot supply them.
 bool replaced_by_proxy(http1::HeaderToken t) {
@@ -299,16 +299,11 @@ asio::awaitable<Session::Outcome> Session::handle(std::size_t head_size) {
     in_start_ += head_size;
     co_return co_await reply(503, has_body || !req.keep_alive, m.cluster->detail);
   }
-  switch (upstream_protocol(*m.cluster)) {
-    case UpstreamProtocol::kHttp1:
-      break;
-    case UpstreamProtocol::kH2c:
-      co_return co_await forward_h2c(*generation, cluster, head_size);
-    case UpstreamProtocol::kUnsupported:
-      in_start_ += head_size;
-      co_return co_await reply(502, true, unsupported_protocol_detail(*m.cluster));
-  }
-  co_return co_await forward(*generation, cluster, head_size);
+  const UpstreamProtocol protocol = upstream_protocol(*m.cluster);
+  if (protocol == UpstreamProtocol::kH2c)
+    co_return co_await forward_h2c(*generation, cluster, head_size);
+  co_return co_await forward(*generation, cluster, head_size,
+                             protocol == UpstreamProtocol::kHttp1Tls);
 }
 
 void Session::build_upstream_head(std::string_view path, const tcp::endpoint& pod) {
@@ -402,7 +397,7 @@ void Session::build_response_head(const http1::Response& resp, bool close) {
 }
 
 asio::awaitable<Session::Outcome> Session::forward(Generation& generation, std::uint32_t cluster,
-                                                   std::size_t head_size) {
+                                                   std::size_t head_size, bool tls) {
   const ProxyOptions& options = worker_.options();
   const auto endpoints = generation.endpoints_of(cluster);
   std::unique_ptr<UpstreamConnection> upstream;
@@ -411,6 +406,7 @@ asio::awaitable<Session::Outcome> Session::forward(Generation& generation, std::
   std::uint64_t tried = 0;
   bool sent = false;
   bool connect_timed_out = false;  // the last connect attempt failed by timeout
+  ConnectResult connect_result = ConnectResult::kConnectFailed;  // of the last attempt
 
   for (int attempt = 0; attempt < options.connect_attempts + 1 && !sent; ++attempt) {
     int index = worker_.pick_endpoint(generation, cluster, tried);
@@ -418,18 +414,17 @@ asio::awaitable<Session::Outcome> Session::forward(Generation& generation, std::
     if (index < 64) tried |= 1ull << index;
     pod = endpoints[static_cast<std::size_t>(index)];
     state = generation.states_of(cluster)[static_cast<std::size_t>(index)];
-    upstream = worker_.pool().acquire(pod, Clock::now(), options.timeouts.idle);
+    upstream = worker_.pool().acquire(pod, tls, Clock::now(), options.timeouts.idle);
     if (upstream) {
       ++worker_.stats().upstream_reuses;
     } else {
-      ++worker_.stats().upstream_connects;
       upstream = std::make_unique<UpstreamConnection>(tcp::socket(worker_.io()),
                                                       options.buffer_size);
       upstream_ = upstream.get();
       set_deadline(Phase::kConnect, options.timeouts.connect);
-      auto [ec] = co_await upstream->socket.async_connect(pod, kTuple);
+      connect_result = co_await connect_pod(worker_, *upstream, pod, tls);
       upstream_ = nullptr;
-      if (ec) {
+      if (connect_result != ConnectResult::kConnected) {
         worker_.record_failure(*state);
         upstream.reset();
         connect_timed_out = timed_out_;
@@ -437,15 +432,13 @@ asio::awaitable<Session::Outcome> Session::forward(Generation& generation, std::
         if (!client_.is_open()) co_return Outcome::kClose;
         continue;  // nothing was sent: safe to try another endpoint
       }
-      boost::system::error_code ignored;
-      upstream->socket.set_option(tcp::no_delay(true), ignored);
     }
     sent = true;
   }
   if (!upstream) {
     in_start_ += head_size;
     if (connect_timed_out) co_return co_await reply(504, true, "connecting to the pod timed out");
-    co_return co_await reply(502, true, "could not connect to any endpoint");
+    co_return co_await reply(502, true, connect_failure_detail(connect_result));
   }
   if (request_.expect_continue) {
     const bool ok = co_await write_client("HTTP/1.1 100 Continue\r\n\r\n");
@@ -485,7 +478,7 @@ asio::awaitable<Session::Outcome> Session::forward(Generation& generation, std::
           std::min<std::uint64_t>(request_.content_length, in_end_ - in_start_));
     const std::array<asio::const_buffer, 2> out{asio::buffer(head_),
                                                 asio::buffer(in_.get() + in_start_, first)};
-    auto [wec, written] = co_await asio::async_write(upstream->socket, out, kTuple);
+    auto [wec, written] = co_await upstream->write(out);
     bool stale = false;
     if (wec) {
       if (!may_retry) {
@@ -530,8 +523,8 @@ asio::awaitable<Session::Outcome> Session::forward(Generation& generation, std::
         up_end -= up_start;
         up_start = 0;
       }
-      auto [ec, n] = co_await upstream->socket.async_read_some(
-          asio::buffer(upstream->buffer.get() + up_end, capacity - up_end), kTuple);
+      auto [ec, n] = co_await upstream->read_some(
+          asio::buffer(upstream->buffer.get() + up_end, capacity - up_end));
       if (ec) {
         const bool timed_out = timed_out_;
         timed_out_ = false;
@@ -552,20 +545,17 @@ asio::awaitable<Session::Outcome> Session::forward(Generation& generation, std::
     }
     if (!stale) break;
     // A stale pooled connection: one more try on a new connection to the same pod.
-    ++worker_.stats().upstream_connects;
     upstream = std::make_unique<UpstreamConnection>(tcp::socket(worker_.io()), capacity);
     upstream_ = upstream.get();
     set_deadline(Phase::kConnect, options.timeouts.connect);
-    auto [cec] = co_await upstream->socket.async_connect(pod, kTuple);
-    if (cec) {
+    const ConnectResult reconnected = co_await connect_pod(worker_, *upstream, pod, tls);
+    if (reconnected != ConnectResult::kConnected) {
       upstream_ = nullptr;
       timed_out_ = false;
       worker_.record_failure(load);
       if (!client_.is_open()) co_return Outcome::kClose;
       co_return co_await reply(502, true, "could not reconnect to the pod");
     }
-    boost::system::error_code ignored;
-    upstream->socket.set_option(tcp::no_delay(true), ignored);
   }
   if (parsed.status == http1::ParseStatus::kError) {
     upstream_ = nullptr;
@@ -643,8 +633,7 @@ asio::awaitable<Session::BodyResult> Session::send_request_body(UpstreamConnecti
       }
       std::size_t take = static_cast<std::size_t>(
           std::min<std::uint64_t>(remaining, in_end_ - in_start_));
-      auto [ec, n] = co_await asio::async_write(
-          upstream.socket, asio::buffer(in_.get() + in_start_, take), kTuple);
+      auto [ec, n] = co_await upstream.write(asio::buffer(in_.get() + in_start_, take));
       if (ec) co_return BodyResult::kPodFailed;
       deadline_ = Clock::now() + body_io;
       in_start_ += take;
@@ -660,8 +649,7 @@ asio::awaitable<Session::BodyResult> Session::send_request_body(UpstreamConnecti
         http1::ChunkedResult r = decoder.feed({in_.get() + in_start_, in_end_ - in_start_}, sink);
         if (r.status == http1::ChunkedStatus::kError) co_return BodyResult::kClientError;
         if (r.consumed > 0) {
-          auto [ec, n] = co_await asio::async_write(
-              upstream.socket, asio::buffer(in_.get() + in_start_, r.consumed), kTuple);
+          auto [ec, n] = co_await upstream.write(asio::buffer(in_.get() + in_start_, r.consumed));
           if (ec) co_return BodyResult::kPodFailed;
           deadline_ = Clock::now() + body_io;
           in_start_ += r.consumed;
@@ -687,8 +675,7 @@ asio::awaitable<bool> Session::send_response_body(UpstreamConnection& upstream,
   char* buf = upstream.buffer.get();
   auto refill = [&]() -> asio::awaitable<bool> {
     if (up_start == up_end) up_start = up_end = 0;
-    auto [ec, n] = co_await upstream.socket.async_read_some(
-        asio::buffer(buf + up_end, capacity - up_end), kTuple);
+    auto [ec, n] = co_await upstream.read_some(asio::buffer(buf + up_end, capacity - up_end));
     if (ec) co_return false;
     up_end += n;
     deadline_ = Clock::now() + worker_.options().timeouts.body_io;
@@ -790,8 +777,7 @@ asio::awaitable<void> Session::tunnel(UpstreamConnection& upstream, std::size_t 
     if (!written) co_return;
   }
   if (in_end_ > in_start_) {
-    auto [ec, n] = co_await asio::async_write(
-        upstream.socket, asio::buffer(in_.get() + in_start_, in_end_ - in_start_), kTuple);
+    auto [ec, n] = co_await upstream.write(asio::buffer(in_.get() + in_start_, in_end_ - in_start_));
     if (ec) co_return;
     in_start_ = in_end_ = 0;
   }
@@ -810,12 +796,12 @@ asio::awaitable<void> Session::tunnel(UpstreamConnection& upstream, std::size_t 
   bool other_done = false;
   asio::co_spawn(worker_.io(),
                  [&, pump]() -> asio::awaitable<void> {
-                   co_await pump(upstream.socket, client_, upstream.buffer.get());
+                   co_await pump(upstream, client_, upstream.buffer.get());
                    other_done = true;
                    timer_.cancel();
                  },
                  asio::detached);
-  co_await pump(client_, upstream.socket, in_.get());
+  co_await pump(client_, upstream, in_.get());
   while (!other_done) {
     asio::steady_timer wait(worker_.io(), std::chrono::milliseconds(100));
     co_await wait.async_wait(kTuple);

@@ -60,8 +60,9 @@ class Session {
 
   // One request, whose head is parsed in request_ (consumed_head bytes at in_start_).
   boost::asio::awaitable<Outcome> handle(std::size_t head_size);
+  // To a pod speaking HTTP/1.1, over TLS when `tls`.
   boost::asio::awaitable<Outcome> forward(Generation& generation, std::uint32_t cluster,
-                                          std::size_t head_size);
+                                          std::size_t head_size, bool tls);
   // To a pod speaking HTTP/2 cleartext (h1_to_h2c.cpp).
   boost::asio::awaitable<Outcome> forward_h2c(Generation& generation, std::uint32_t cluster,
                                               std::size_t head_size);

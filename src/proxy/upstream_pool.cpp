@@ -24,7 +24,8 @@ bool still_open(boost::asio::ip::tcp::socket& socket) {
 }  // namespace
 
 std::unique_ptr<UpstreamConnection> UpstreamPool::acquire(
-    const boost::asio::ip::tcp::endpoint& endpoint, std::chrono::steady_clock::time_point now,
+    const boost::asio::ip::tcp::endpoint& endpoint, bool tls,
+    std::chrono::steady_clock::time_point now,
     std::chrono::milliseconds idle_timeout) {
   auto it = idle_.find(endpoint);
   if (it == idle_.end()) return nullptr;
@@ -33,7 +34,8 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::acquire(
     std::unique_ptr<UpstreamConnection> c = std::move(list.back());
     list.pop_back();
     const auto idle = now - c->idle_since;
-    if (idle >= idle_timeout) continue;
+    // Two Service ports may send the same pod address different protocols; never mix them.
+    if (idle >= idle_timeout || c->tls() != tls) continue;
     // A connection back in the pool for under a second is almost surely open; skip the syscall
     // (a stale one is caught by the session, which resends a bodyless request once).
     if (idle < std::chrono::seconds(1) || still_open(c->socket)) return c;

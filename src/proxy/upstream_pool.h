@@ -9,31 +9,24 @@
 #include <unordered_map>
 #include <vector>
 
+#include "proxy/upstream_connection.h"
+
 namespace gatehouse::proxy {
 
 struct EndpointHash {
   std::size_t operator()(const boost::asio::ip::tcp::endpoint& e) const noexcept;
 };
 
-// One connection to a pod, with its read buffer (reused across requests).
-struct UpstreamConnection {
-  UpstreamConnection(boost::asio::ip::tcp::socket s, std::size_t buffer_size)
-      : socket(std::move(s)), buffer(new char[buffer_size]) {}
-  boost::asio::ip::tcp::socket socket;
-  std::unique_ptr<char[]> buffer;
-  std::chrono::steady_clock::time_point idle_since;
-  bool reused = false;  // served a request before: an early EOF may be a stale keep-alive
-};
-
 class UpstreamPool {
  public:
   explicit UpstreamPool(std::size_t max_idle_per_endpoint) : max_idle_(max_idle_per_endpoint) {}
 
-  // An idle connection to `endpoint` that is still open, or nullptr. A candidate idle for a
-  // second or more is checked with one non-blocking peek, so a pod that closed it is noticed
-  // here rather than by the request that would have been sent on it.
+  // An idle connection to `endpoint`, over TLS or not as `tls` says, that is still open, or
+  // nullptr. A candidate idle for a second or more is checked with one non-blocking peek, so a
+  // pod that closed it is noticed here rather than by the request that would have been sent on
+  // it (on TLS any byte, even an alert or a late session ticket, drops the connection).
   std::unique_ptr<UpstreamConnection> acquire(const boost::asio::ip::tcp::endpoint& endpoint,
-                                              std::chrono::steady_clock::time_point now,
+                                              bool tls, std::chrono::steady_clock::time_point now,
                                               std::chrono::milliseconds idle_timeout);
   // Keeps a connection whose last response ended cleanly; closes it when the pool is full.
   void release(const boost::asio::ip::tcp::endpoint& endpoint,

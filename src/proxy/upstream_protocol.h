@@ -10,23 +10,17 @@
 namespace gatehouse::proxy {
 
 enum class UpstreamProtocol : unsigned char {
-  kHttp1,        // unset, "http", "kubernetes.io/ws", or a value gatehouse does not know
-  kH2c,          // "kubernetes.io/h2c": HTTP/2 cleartext with prior knowledge (gRPC)
-  kUnsupported,  // "https", "kubernetes.io/wss": TLS to the pod, not built yet
+  kHttp1,     // unset, "http", "kubernetes.io/ws", or a value gatehouse does not know
+  kHttp1Tls,  // "https", "kubernetes.io/wss": HTTP/1.1 over TLS (tls/pod_tls.h)
+  kH2c,       // "kubernetes.io/h2c": HTTP/2 cleartext with prior knowledge (gRPC)
 };
 
 inline UpstreamProtocol upstream_protocol(const routing::Cluster& cluster) {
   const std::string& p = cluster.app_protocol;
   if (p.empty()) return UpstreamProtocol::kHttp1;
   if (p == "kubernetes.io/h2c") return UpstreamProtocol::kH2c;
-  if (p == "https" || p == "kubernetes.io/wss") return UpstreamProtocol::kUnsupported;
+  if (p == "https" || p == "kubernetes.io/wss") return UpstreamProtocol::kHttp1Tls;
   return UpstreamProtocol::kHttp1;
-}
-
-// The 502's explanation for a pod gatehouse cannot speak to (never plaintext to a TLS port).
-inline std::string unsupported_protocol_detail(const routing::Cluster& cluster) {
-  return "the Service port's appProtocol " + cluster.app_protocol +
-         " asks for TLS to the pod, which gatehouse does not do yet";
 }
 
 }  // namespace gatehouse::proxy

@@ -172,6 +172,11 @@ void Worker::record_success(EndpointState& s) {
   s.benched_until = {};
 }
 
+tls::PodTls& Worker::pod_tls() {
+  if (!pod_tls_) pod_tls_ = std::make_unique<tls::PodTls>();
+  return *pod_tls_;
+}
+
 std::uint64_t Worker::next_random() {
   // xorshift64*: cheap, per worker, good enough to spread two random choices.
   random_state_ ^= random_state_ >> 12;

@@ -26,6 +26,7 @@
 #include "proxy/balance/balancer.h"
 #include "proxy/http2/h2_upstream.h"
 #include "proxy/tls/handshake.h"
+#include "proxy/tls/pod_tls.h"
 #include "proxy/options.h"
 #include "proxy/upstream_pool.h"
 #include "routing/route_table.h"
@@ -106,6 +107,8 @@ class Worker {
   void record_failure(EndpointState& state);
   static void record_success(EndpointState& state);
   UpstreamPool& pool() { return pool_; }
+  // TLS to pods, made on first use (most clusters never need it).
+  tls::PodTls& pod_tls();
   // The HTTP/2 connection to `pod` with room for another stream, or null.
   std::shared_ptr<H2Upstream> h2_upstream(const boost::asio::ip::tcp::endpoint& pod);
   void keep_h2_upstream(const boost::asio::ip::tcp::endpoint& pod,
@@ -135,6 +138,7 @@ class Worker {
   // still unregister themselves and release their generation and endpoint counters.
   std::list<std::unique_ptr<Generation>> generations_;  // back() is current
   tls::WorkerTls tls_;  // what this worker's handshakes read
+  std::unique_ptr<tls::PodTls> pod_tls_;  // outlives every connection that uses it
   std::unordered_map<boost::asio::ip::tcp::endpoint, EndpointState, EndpointHash> endpoints_;
   std::unordered_set<Session*> sessions_;
   std::vector<EndpointLoad> loads_;  // scratch for pick_endpoint, reused

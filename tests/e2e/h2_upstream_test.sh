@@ -8,7 +8,7 @@
 # distinct connections nghttpd logs during the run); a pod's RST_STREAM reaches the client with
 # its code (a small python3-h2 pod, when installed), a trailers-only response stays one HEADERS
 # with END_STREAM; three client cancels each reach the pod as RST_STREAM(CANCEL);
-# appProtocol https → 502 naming appProtocol; HTTP/1.1 clients to the h2c pods (Content-Length
+# appProtocol https on a plaintext pod → 502 naming the handshake; HTTP/1.1 clients to the h2c pods (Content-Length
 # kept, otherwise chunked; trailers as chunked trailer fields only with TE: trailers); the pod
 # killed → an in-flight download ends in an error and new requests get 502/503 at once, no hang.
 # usage: h2_upstream_test.sh GATEHOUSE_BINARY SOURCE_DIR
@@ -101,68 +101,11 @@ else
 fi
 
 # --- Manifests ----------------------------------------------------------------------------------
-# backend NAME HOST POD_PORT APP_PROTOCOL [SECRET]: an Ingress HOST → Service NAME port 50051
-# (targetPort POD_PORT, the given appProtocol) → an EndpointSlice with 127.0.0.1:POD_PORT.
-backend() {
-  local tls=""
-  [ -n "${5:-}" ] && tls="  tls:
-  - hosts:
-    - $2
-    secretName: $5
-"
-  cat <<EOF
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: $1
-  namespace: default
-spec:
-${tls}  rules:
-  - host: $2
-    http:
-      paths:
-      - path: /
-        pathType: Prefix
-        backend:
-          service:
-            name: $1
-            port:
-              number: 50051
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: $1
-  namespace: default
-spec:
-  ports:
-  - port: 50051
-    targetPort: $3
-    appProtocol: $4
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata:
-  name: $1-local
-  namespace: default
-  labels:
-    kubernetes.io/service-name: $1
-addressType: IPv4
-ports:
-- name: ""
-  port: $3
-  protocol: TCP
-endpoints:
-- addresses: ["127.0.0.1"]
-  conditions:
-    ready: true
-EOF
-}
 mkdir "$workdir/manifests"
 m=$workdir/manifests
 backend h2-pod h2.org $pod kubernetes.io/h2c h2-tls > "$m/h2.yaml"
 backend nocl-pod nocl.org $pod_nocl kubernetes.io/h2c > "$m/nocl.yaml"
-# A pod said to speak TLS (it is the same nghttpd, plaintext): refused before any connection.
+# A pod said to speak TLS (it is the same nghttpd, plaintext): the handshake fails.
 backend tls-pod tls.org $pod https > "$m/tls.yaml"
 tls_secret h2-tls "$workdir/h2.pem" "$workdir/h2.key" > "$m/secret-h2.yaml"
 [ -n "$pod_rst" ] && backend rst-pod rst.org $pod_rst kubernetes.io/h2c > "$m/rst.yaml"
@@ -320,13 +263,14 @@ done
 check "after the cancels: h2c still answered by the pod" "2 200 1000" \
   "$(h2c -o /dev/null -w '%{http_version} %{http_code} %{size_download}' $P/file)"
 
-# --- appProtocol https: not supported, said so --------------------------------------------------
+# --- appProtocol https on a plaintext pod: the handshake fails, said so ------------------------
 out=$(h2c -w '\n%{http_version} %{http_code}' http://tls.org:$proxy/file)
-check "appProtocol https, h2c client: 502" "2 502" "$(tail -1 <<<"$out")"
-contains "appProtocol https: the 502's body names appProtocol" "appProtocol" "$out"
+check "appProtocol https on a plaintext pod, h2c client: 502" "2 502" "$(tail -1 <<<"$out")"
+contains "appProtocol https on a plaintext pod: the 502's body names the handshake" "TLS handshake" "$out"
 out=$(h1 -w '\n%{http_version} %{http_code}' http://tls.org:$proxy/file)
-check "appProtocol https, HTTP/1.1 client: 502" "1.1 502" "$(tail -1 <<<"$out")"
-contains "appProtocol https, HTTP/1.1: the 502's body names appProtocol" "appProtocol" "$out"
+check "appProtocol https on a plaintext pod, HTTP/1.1 client: 502" "1.1 502" "$(tail -1 <<<"$out")"
+contains "appProtocol https on a plaintext pod, HTTP/1.1: the 502's body names the handshake" \
+  "TLS handshake" "$out"
 echo "the 502's body: $(head -2 <<<"$out" | tr "\n" " ")"
 
 # --- HTTP/1.1 clients to the h2c pods -----------------------------------------------------------

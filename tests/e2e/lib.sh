@@ -72,3 +72,61 @@ start_serve() {
   serve_pid=$last_pid
   for p in "${ports[@]}" $proxy; do wait_port $p || { cat "$workdir"/*.log; exit 1; }; done
 }
+# backend NAME HOST POD_PORT APP_PROTOCOL [SECRET]: an Ingress HOST (spec.tls with SECRET when
+# given) → Service NAME port 50051 (targetPort POD_PORT, the given appProtocol) → an EndpointSlice
+# with 127.0.0.1:POD_PORT, ready.
+backend() {
+  local tls=""
+  [ -n "${5:-}" ] && tls="  tls:
+  - hosts:
+    - $2
+    secretName: $5
+"
+  cat <<EOF
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: $1
+  namespace: default
+spec:
+${tls}  rules:
+  - host: $2
+    http:
+      paths:
+      - path: /
+        pathType: Prefix
+        backend:
+          service:
+            name: $1
+            port:
+              number: 50051
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: $1
+  namespace: default
+spec:
+  ports:
+  - port: 50051
+    targetPort: $3
+    appProtocol: $4
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: $1-local
+  namespace: default
+  labels:
+    kubernetes.io/service-name: $1
+addressType: IPv4
+ports:
+- name: ""
+  port: $3
+  protocol: TCP
+endpoints:
+- addresses: ["127.0.0.1"]
+  conditions:
+    ready: true
+EOF
+}

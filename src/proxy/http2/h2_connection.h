@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "proxy/client_stream.h"
+#include "proxy/connect_pod.h"
 #include "proxy/forward_headers.h"
 #include "proxy/http2/h2_upstream.h"
 #include "proxy/upstream_pool.h"
@@ -78,16 +79,20 @@ class H2Connection {
   // ---- one request (h2_exchange.cpp)
   boost::asio::awaitable<void> exchange(std::shared_ptr<Stream> stream);
   boost::asio::awaitable<void> route(Stream& s);
-  boost::asio::awaitable<void> forward(Stream& s, Generation& generation, std::uint32_t cluster);
+  // To a pod that speaks HTTP/1.1, over TLS when `tls`.
+  boost::asio::awaitable<void> forward(Stream& s, Generation& generation, std::uint32_t cluster,
+                                       bool tls);
   // To a pod that speaks HTTP/2 cleartext (h2_to_h2c.cpp), with the request body pumped beside.
   boost::asio::awaitable<void> forward_h2c(Stream& s, Generation& generation,
                                            std::uint32_t cluster);
   boost::asio::awaitable<void> pump_request_body(std::shared_ptr<Stream> stream,
                                                  std::shared_ptr<H2Upstream> pod,
                                                  std::shared_ptr<H2Upstream::Stream> up);
-  // A new connection to `pod` in `upstream`; false when it failed (`timed_out` says how).
-  boost::asio::awaitable<bool> connect(Stream& s, std::unique_ptr<UpstreamConnection>& upstream,
-                                       const boost::asio::ip::tcp::endpoint& pod, bool& timed_out);
+  // A new connection to `pod` in `upstream`, null when it failed (`timed_out` says how).
+  boost::asio::awaitable<ConnectResult> connect(Stream& s,
+                                                std::unique_ptr<UpstreamConnection>& upstream,
+                                                const boost::asio::ip::tcp::endpoint& pod,
+                                                bool tls, bool& timed_out);
   // Answers with gatehouse's own response (404, 502, 308, ...).
   void reply(Stream& s, int status, std::string_view detail = {}, std::string_view location = {});
   void build_upstream_head(Stream& s, const boost::asio::ip::tcp::endpoint& pod, bool chunked);

@@ -137,13 +137,13 @@ asio::awaitable<void> H2Connection::route(Stream& s) {
     co_return reply(s, 503, m.cluster->detail);
   switch (upstream_protocol(*m.cluster)) {
     case UpstreamProtocol::kHttp1:
-      co_await forward(s, *generation, m.cluster_id);
+      co_await forward(s, *generation, m.cluster_id, false);
+      break;
+    case UpstreamProtocol::kHttp1Tls:
+      co_await forward(s, *generation, m.cluster_id, true);
       break;
     case UpstreamProtocol::kH2c:
       co_await forward_h2c(s, *generation, m.cluster_id);
-      break;
-    case UpstreamProtocol::kUnsupported:
-      reply(s, 502, unsupported_protocol_detail(*m.cluster));
       break;
   }
 }
@@ -256,25 +256,19 @@ void H2Connection::build_upstream_head(Stream& s, const tcp::endpoint& pod, bool
   head.append("\r\n");
 }
 
-asio::awaitable<bool> H2Connection::connect(Stream& s,
-                                            std::unique_ptr<UpstreamConnection>& upstream,
-                                            const tcp::endpoint& pod, bool& timed_out) {
+asio::awaitable<ConnectResult> H2Connection::connect(
+    Stream& s, std::unique_ptr<UpstreamConnection>& upstream, const tcp::endpoint& pod, bool tls,
+    bool& timed_out) {
   const ProxyOptions& options = worker_.options();
-  ++worker_.stats().upstream_connects;
   upstream = std::make_unique<UpstreamConnection>(tcp::socket(worker_.io()), options.buffer_size);
   s.upstream = upstream.get();
   s.deadline = Clock::now() + options.timeouts.connect;
-  auto [ec] = co_await upstream->socket.async_connect(pod, kTuple);
+  const ConnectResult result = co_await connect_pod(worker_, *upstream, pod, tls);
   s.upstream = nullptr;
   timed_out = s.timed_out;
   s.timed_out = false;
-  if (ec) {
-    upstream.reset();
-    co_return false;
-  }
-  boost::system::error_code ignored;
-  upstream->socket.set_option(tcp::no_delay(true), ignored);
-  co_return true;
+  if (result != ConnectResult::kConnected) upstream.reset();
+  co_return result;
 }
 
 // GCC 12 wrongly reports Asio's coroutine-frame operator delete as mismatched with its operator
@@ -283,7 +277,7 @@ asio::awaitable<bool> H2Connection::connect(Stream& s,
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 asio::awaitable<void> H2Connection::forward(Stream& s, Generation& generation,
-                                            std::uint32_t cluster) {
+                                            std::uint32_t cluster, bool tls) {
   const ProxyOptions& options = worker_.options();
   const auto endpoints = generation.endpoints_of(cluster);
   std::unique_ptr<UpstreamConnection> upstream;
@@ -296,26 +290,27 @@ asio::awaitable<void> H2Connection::forward(Stream& s, Generation& generation,
   EndpointState* state = nullptr;
   std::uint64_t tried = 0;
   bool connect_timed_out = false;
+  ConnectResult connect_result = ConnectResult::kConnectFailed;
   for (int attempt = 0; attempt < options.connect_attempts + 1; ++attempt) {
     const int index = worker_.pick_endpoint(generation, cluster, tried);
     if (index < 0) break;
     if (index < 64) tried |= 1ull << index;
     pod = endpoints[static_cast<std::size_t>(index)];
     state = generation.states_of(cluster)[static_cast<std::size_t>(index)];
-    upstream = worker_.pool().acquire(pod, Clock::now(), options.timeouts.idle);
+    upstream = worker_.pool().acquire(pod, tls, Clock::now(), options.timeouts.idle);
     if (upstream) {
       ++worker_.stats().upstream_reuses;
       break;
     }
-    const bool connected = co_await connect(s, upstream, pod, connect_timed_out);
+    connect_result = co_await connect(s, upstream, pod, tls, connect_timed_out);
     if (gone(s)) co_return;
-    if (connected) break;
+    if (connect_result == ConnectResult::kConnected) break;
     worker_.record_failure(*state);
   }
   if (!upstream) {
     co_return reply(s, connect_timed_out ? 504 : 502,
                     connect_timed_out ? "connecting to the pod timed out"
-                                      : "could not connect to any endpoint");
+                                      : connect_failure_detail(connect_result));
   }
   EndpointState& load = *state;
   ++load.active;
@@ -350,7 +345,7 @@ asio::awaitable<void> H2Connection::forward(Stream& s, Generation& generation,
     s.deadline = Clock::now() + options.timeouts.body_io;
     bool failed = false;
     {
-      auto [ec, n] = co_await asio::async_write(upstream->socket, asio::buffer(s.head), kTuple);
+      auto [ec, n] = co_await upstream->write(asio::buffer(s.head));
       failed = static_cast<bool>(ec);
     }
     // The body, as it arrives; the client's window reopens as the pod takes it.
@@ -373,7 +368,7 @@ asio::awaitable<void> H2Connection::forward(Stream& s, Generation& generation,
       } else {
         out = {asio::buffer(s.sending), asio::const_buffer(), asio::const_buffer()};
       }
-      auto [ec, written] = co_await asio::async_write(upstream->socket, out, kTuple);
+      auto [ec, written] = co_await upstream->write(out);
       s.sending.clear();
       if (ec) {
         failed = true;
@@ -385,7 +380,7 @@ asio::awaitable<void> H2Connection::forward(Stream& s, Generation& generation,
       wake_writer();
     }
     if (!failed && !bodyless && chunked) {
-      auto [ec, n] = co_await asio::async_write(upstream->socket, asio::buffer("0\r\n\r\n", 5), kTuple);
+      auto [ec, n] = co_await upstream->write(asio::buffer("0\r\n\r\n", 5));
       if (ec) {
         failed = true;
         body_sent = false;
@@ -393,9 +388,9 @@ asio::awaitable<void> H2Connection::forward(Stream& s, Generation& generation,
     }
     if (gone(s)) co_return;
     if (failed && may_retry) {
-      const bool connected = co_await connect(s, upstream, pod, connect_timed_out);
+      const ConnectResult reconnected = co_await connect(s, upstream, pod, tls, connect_timed_out);
       if (gone(s)) co_return;
-      if (!connected) {
+      if (reconnected != ConnectResult::kConnected) {
         worker_.record_failure(load);
         co_return reply(s, 502, "could not reconnect to the pod");
       }
@@ -425,8 +420,8 @@ asio::awaitable<void> H2Connection::forward(Stream& s, Generation& generation,
         up_end -= up_start;
         up_start = 0;
       }
-      auto [ec, n] = co_await upstream->socket.async_read_some(
-          asio::buffer(upstream->buffer.get() + up_end, capacity - up_end), kTuple);
+      auto [ec, n] = co_await upstream->read_some(
+          asio::buffer(upstream->buffer.get() + up_end, capacity - up_end));
       if (gone(s)) co_return;
       if (ec) {
         const bool timed_out = s.timed_out;
@@ -443,9 +438,9 @@ asio::awaitable<void> H2Connection::forward(Stream& s, Generation& generation,
       up_end += n;
     }
     if (!stale) break;
-    const bool connected = co_await connect(s, upstream, pod, connect_timed_out);
+    const ConnectResult reconnected = co_await connect(s, upstream, pod, tls, connect_timed_out);
     if (gone(s)) co_return;
-    if (!connected) {
+    if (reconnected != ConnectResult::kConnected) {
       worker_.record_failure(load);
       co_return reply(s, 502, "could not reconnect to the pod");
     }
@@ -540,8 +535,7 @@ asio::awaitable<void> H2Connection::forward(Stream& s, Generation& generation,
       up_start = 0;
     }
     if (up_end == capacity) break;  // a chunk line longer than the buffer
-    auto [ec, n] = co_await upstream->socket.async_read_some(
-        asio::buffer(buf + up_end, capacity - up_end), kTuple);
+    auto [ec, n] = co_await upstream->read_some(asio::buffer(buf + up_end, capacity - up_end));
     if (gone(s)) break;
     if (ec) {
       if (kind == http1::BodyKind::kUntilClose && !s.timed_out) {
