@@ -20,14 +20,8 @@ source "$source_dir/tests/e2e/lib.sh"
 workdir=$(mktemp -d /tmp/gatehouse-e2e.XXXXXX)
 
 # --- Certificates -------------------------------------------------------------------------------
-p256=(-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes)
-timeout 10 openssl req -x509 "${p256[@]}" -days 30 -subj /CN=gatehouse-e2e-ca \
-  -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign \
-  -keyout "$workdir/ca.key" -out "$workdir/ca.pem" 2>/dev/null || { echo "cannot make the CA"; exit 1; }
-timeout 10 openssl req -x509 "${p256[@]}" -days 30 -subj /CN=grpc.org \
-  -addext subjectAltName=DNS:grpc.org -addext basicConstraints=critical,CA:FALSE \
-  -CA "$workdir/ca.pem" -CAkey "$workdir/ca.key" -set_serial 0x5001 \
-  -keyout "$workdir/grpc.key" -out "$workdir/grpc.pem" 2>/dev/null || { echo "cannot make grpc.org"; exit 1; }
+source "$source_dir/tests/e2e/tls_lib.sh"
+make_cert grpc 5001 grpc.org
 
 # --- The pod: grpc_test.py's server, which waits for $workdir/ready before calling -------------
 pod=$(free_port)
@@ -37,63 +31,8 @@ ports=($pod)  # start_serve waits for it
 
 mkdir "$workdir/manifests"
 m=$workdir/manifests
-cat > "$m/grpc.yaml" <<EOF
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: grpc
-  namespace: default
-spec:
-  tls:
-  - hosts:
-    - grpc.org
-    secretName: grpc-tls
-  rules:
-  - host: grpc.org
-    http:
-      paths:
-      - path: /
-        pathType: Prefix
-        backend:
-          service:
-            name: grpc-pod
-            port:
-              number: 50051
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: grpc-pod
-  namespace: default
-spec:
-  ports:
-  - port: 50051
-    targetPort: $pod
-    appProtocol: kubernetes.io/h2c
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata:
-  name: grpc-pod-local
-  namespace: default
-  labels:
-    kubernetes.io/service-name: grpc-pod
-addressType: IPv4
-ports:
-- name: ""
-  port: $pod
-  protocol: TCP
-endpoints:
-- addresses: ["127.0.0.1"]
-  conditions:
-    ready: true
-EOF
-{
-  printf 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: grpc-tls\n  namespace: default\ntype: kubernetes.io/tls\nstringData:\n  tls.crt: |\n'
-  sed 's/^/    /' "$workdir/grpc.pem"
-  printf '  tls.key: |\n'
-  sed 's/^/    /' "$workdir/grpc.key"
-} > "$m/secret-grpc.yaml"
+backend grpc-pod grpc.org $pod kubernetes.io/h2c grpc-tls > "$m/grpc.yaml"
+tls_secret grpc-tls "$workdir/grpc.pem" "$workdir/grpc.key" > "$m/secret-grpc.yaml"
 
 tls=$(free_port)
 # --ssl-redirect=false: grpc.org (spec.tls) is also served over h2c on the plain listener.

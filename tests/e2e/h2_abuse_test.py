@@ -22,12 +22,11 @@ import sys
 import threading
 import time
 
-import h2.config
-import h2.connection
-import h2.events
 import hpack
 from hyperframe.frame import (ContinuationFrame, HeadersFrame, PingFrame, RstStreamFrame,
                               SettingsFrame, WindowUpdateFrame)
+
+from h2_client import Client, hpack_int, literal, request_block
 
 HOST, PORT = sys.argv[1], int(sys.argv[2])
 PREFACE = b'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'
@@ -61,36 +60,6 @@ def check(cond, what, detail=''):
 def watchdog(signum, frame):
     print('FAIL: the whole script took more than 100 s', flush=True)
     os._exit(1)
-
-
-def hpack_int(value, prefix_bits, first):
-    """HPACK integer (RFC 7541 §5.1) with the flag bits `first` above the prefix."""
-    limit = (1 << prefix_bits) - 1
-    if value < limit:
-        return bytes([first | value])
-    out = [first | limit]
-    value -= limit
-    while value >= 128:
-        out.append(value % 128 + 128)
-        value //= 128
-    out.append(value)
-    return bytes(out)
-
-
-def never_indexed(name, value):
-    """A literal header field never indexed (no dynamic table change, so blocks can be reused):
-    name as a static-table index when an int, else as a literal string; no Huffman."""
-    if isinstance(name, int):
-        head = hpack_int(name, 4, 0x10)
-    else:
-        head = b'\x10' + hpack_int(len(name), 7, 0) + name
-    return head + hpack_int(len(value), 7, 0) + value
-
-
-def request_block(authority=b'foo.org', path=b'/a'):
-    """GET http://AUTHORITY/PATH: :method GET (static 2), :scheme http (static 6), then :path
-    (static name 4) and :authority (static name 1) as never-indexed literals."""
-    return b'\x82\x86' + never_indexed(4, path) + never_indexed(1, authority)
 
 
 class Raw:
@@ -264,53 +233,8 @@ class Raw:
         return ', '.join(parts) or 'neither GOAWAY nor close'
 
 
-class Good:
-    """A well-behaved client connection (h2, with its own validation)."""
-
-    def __init__(self):
-        self.sock = socket.create_connection((HOST, PORT), timeout=OP_TIMEOUT)
-        self.sock.settimeout(OP_TIMEOUT)
-        self.conn = h2.connection.H2Connection(
-            h2.config.H2Configuration(client_side=True, header_encoding='utf-8'))
-        self.conn.initiate_connection()
-        self.sock.sendall(self.conn.data_to_send())
-
-    def get(self, authority='foo.org', path='/a'):
-        """(status, body) of GET; raises when the connection fails or it takes over OP_TIMEOUT."""
-        sid = self.conn.get_next_available_stream_id()
-        self.conn.send_headers(sid, [(':method', 'GET'), (':scheme', 'http'),
-                                     (':authority', authority), (':path', path)], end_stream=True)
-        self.sock.sendall(self.conn.data_to_send())
-        status, body = None, b''
-        deadline = time.monotonic() + OP_TIMEOUT
-        while time.monotonic() < deadline:
-            self.sock.settimeout(max(0.05, deadline - time.monotonic()))
-            data = self.sock.recv(65536)
-            if not data:
-                raise ConnectionError('closed by the server')
-            for event in self.conn.receive_data(data):
-                if isinstance(event, h2.events.ResponseReceived) and event.stream_id == sid:
-                    status = dict(event.headers).get(':status')
-                elif isinstance(event, h2.events.DataReceived):
-                    if event.stream_id == sid:
-                        body += event.data
-                    self.conn.acknowledge_received_data(event.flow_controlled_length,
-                                                        event.stream_id)
-                elif isinstance(event, h2.events.StreamReset) and event.stream_id == sid:
-                    raise ConnectionError('stream reset, error code %d' % event.error_code)
-                elif isinstance(event, h2.events.ConnectionTerminated):
-                    raise ConnectionError('GOAWAY, error code %d' % event.error_code)
-                elif isinstance(event, h2.events.StreamEnded) and event.stream_id == sid:
-                    self.sock.sendall(self.conn.data_to_send())
-                    return status, body
-            self.sock.sendall(self.conn.data_to_send())
-        raise TimeoutError('no complete response in %.0f s' % OP_TIMEOUT)
-
-    def close(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass
+def Good():
+    return Client(HOST, PORT, OP_TIMEOUT)
 
 
 def served(what, good=None):
@@ -469,7 +393,7 @@ def main():
     # one more 100-byte header (1 MB of header block), END_HEADERS never sent.
     def continuation_with_headers():
         yield HeadersFrame(1, data=block, flags=['END_STREAM']).serialize()
-        field = lambda i: never_indexed(b'x-flood-%d' % i, b'v' * 100)
+        field = lambda i: literal(b'x-flood-%d' % i, b'v' * 100)
         yield from batches(lambda i: ContinuationFrame(1, data=field(i)).serialize(), 10000, 500)
     attack('CONTINUATION flood, headers in every frame (CVE-2024-28182)', continuation_with_headers)
 

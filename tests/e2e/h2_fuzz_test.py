@@ -41,12 +41,11 @@ import threading
 import time
 import traceback
 
-import h2.config
-import h2.connection
-import h2.events
 import hpack
 from hyperframe.frame import (ContinuationFrame, DataFrame, GoAwayFrame, HeadersFrame, PingFrame,
                               PriorityFrame, RstStreamFrame, SettingsFrame, WindowUpdateFrame)
+
+from h2_client import Client, hpack_int, literal, request_block
 
 PREFACE = b'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'
 OP_TIMEOUT = 5.0      # health checks: every socket operation
@@ -96,36 +95,6 @@ def with_sid(data, sid):
 
 def with_length(data, length):
     return struct.pack('>I', length & 0xffffff)[1:] + data[3:]
-
-
-def hpack_int(value, prefix_bits, first=0):
-    """HPACK integer (RFC 7541 §5.1) with the flag bits `first` above the prefix."""
-    limit = (1 << prefix_bits) - 1
-    if value < limit:
-        return bytes([first | value])
-    out = [first | limit]
-    value -= limit
-    while value >= 128:
-        out.append(value % 128 + 128)
-        value //= 128
-    out.append(value)
-    return bytes(out)
-
-
-def literal(name, value, kind=0x10):
-    """A literal field, no Huffman: never indexed (0x10), without indexing (0x00) or with
-    incremental indexing (0x40); `name` a static/dynamic index (int) or a string."""
-    prefix = 6 if kind == 0x40 else 4
-    if isinstance(name, int):
-        head = hpack_int(name, prefix, kind)
-    else:
-        head = bytes([kind]) + hpack_int(len(name), 7) + name
-    return head + hpack_int(len(value), 7) + value
-
-
-def plain_request_block(path=b'/a', authority=b'foo.org'):
-    """GET http://AUTHORITY/PATH without touching the dynamic table."""
-    return b'\x82\x86' + literal(4, path) + literal(1, authority)
 
 
 class Sequence:
@@ -519,7 +488,7 @@ class Sequence:
 
     def push_promise(self):
         sid = self.last_sid or 1
-        self.header_frames(sid, plain_request_block(), False, 'from a client on %d' % sid,
+        self.header_frames(sid, request_block(), False, 'from a client on %d' % sid,
                            kind=PUSH_PROMISE)
 
     def unknown(self):
@@ -540,7 +509,7 @@ class Sequence:
         return r.choice([
             lambda: ('PING', PingFrame(0, opaque_data=b'12345678').serialize()),
             lambda: ('WINDOW_UPDATE', WindowUpdateFrame(0, window_increment=1000).serialize()),
-            lambda: ('HEADERS', HeadersFrame(sid, data=plain_request_block(),
+            lambda: ('HEADERS', HeadersFrame(sid, data=request_block(),
                                              flags=['END_HEADERS', 'END_STREAM']).serialize()),
             lambda: ('DATA', DataFrame(sid, data=b'x' * r.randint(0, 100)).serialize()),
             lambda: ('SETTINGS', SettingsFrame(0, settings={3: 100}).serialize()),
@@ -567,7 +536,7 @@ class Sequence:
             self.add('DATA on %d (maybe not an open stream)' % sid, data)
         else:
             self.add('CONTINUATION on %d without HEADERS' % sid,
-                     frame(CONTINUATION, r.choice([0, 4]), sid, plain_request_block()))
+                     frame(CONTINUATION, r.choice([0, 4]), sid, request_block()))
 
     def bad_hpack(self):
         r = self.r
@@ -592,9 +561,9 @@ class Sequence:
         ])
         where = r.random()
         if where < 0.4:
-            block = bad[1] + plain_request_block()
+            block = bad[1] + request_block()
         elif where < 0.8:
-            block = plain_request_block() + bad[1]
+            block = request_block() + bad[1]
         else:
             block = bad[1]
         sid, how = self.new_sid()
@@ -605,7 +574,7 @@ class Sequence:
         r = self.r
         n = r.choice([10, 100, 1000, 15000])
         value = b'b' * 4000
-        block = plain_request_block() + literal(b'x-bomb', value, 0x40) + b'\xbe' * n
+        block = request_block() + literal(b'x-bomb', value, 0x40) + b'\xbe' * n
         self.enc.header_table.add(b'x-bomb', value)  # the server's table has it now
         sid, how = self.new_sid()
         self.header_frames(sid, block, True,
@@ -924,52 +893,8 @@ def run_connection(seq):
 
 # ---------------------------------------------------------------- well-behaved clients
 
-class Good:
-    """A well-behaved HTTP/2 client connection (h2, with its own validation)."""
-
-    def __init__(self):
-        self.sock = socket.create_connection((HOST, PORT), timeout=OP_TIMEOUT)
-        self.conn = h2.connection.H2Connection(
-            h2.config.H2Configuration(client_side=True, header_encoding='utf-8'))
-        self.conn.initiate_connection()
-        self.sock.sendall(self.conn.data_to_send())
-
-    def get(self, authority='foo.org', path='/a'):
-        sid = self.conn.get_next_available_stream_id()
-        self.conn.send_headers(sid, [(':method', 'GET'), (':scheme', 'http'),
-                                     (':authority', authority), (':path', path)], end_stream=True)
-        self.sock.sendall(self.conn.data_to_send())
-        status, body = None, b''
-        deadline = time.monotonic() + OP_TIMEOUT
-        while time.monotonic() < deadline:
-            self.sock.settimeout(max(0.05, deadline - time.monotonic()))
-            data = self.sock.recv(65536)
-            if not data:
-                raise ConnectionError('closed by the server')
-            for event in self.conn.receive_data(data):
-                if isinstance(event, h2.events.ResponseReceived) and event.stream_id == sid:
-                    status = dict(event.headers).get(':status')
-                elif isinstance(event, h2.events.DataReceived):
-                    if event.stream_id == sid:
-                        body += event.data
-                    self.conn.acknowledge_received_data(event.flow_controlled_length,
-                                                        event.stream_id)
-                elif isinstance(event, h2.events.StreamReset) and event.stream_id == sid:
-                    raise ConnectionError('stream reset, error code %d' % event.error_code)
-                elif isinstance(event, h2.events.ConnectionTerminated):
-                    raise ConnectionError('GOAWAY, error code %d' % event.error_code)
-                elif isinstance(event, h2.events.StreamEnded) and event.stream_id == sid:
-                    self.sock.sendall(self.conn.data_to_send())
-                    return status, body
-            self.sock.sendall(self.conn.data_to_send())
-        raise TimeoutError('no complete response in %.0f s' % OP_TIMEOUT)
-
-    def close(self):
-        self.sock.close()
-
-
 def h2_get():
-    good = Good()
+    good = Client(HOST, PORT, OP_TIMEOUT)
     try:
         return good.get()
     finally:

@@ -17,20 +17,8 @@ c() { timeout 20 curl -s "$@"; }
 py=/usr/bin/python3  # only its standard library is used here
 
 # --- Certificates and manifests -----------------------------------------------------------------
-p256=(-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes)
-timeout 10 openssl req -x509 "${p256[@]}" -days 30 -subj /CN=gatehouse-e2e-ca \
-  -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign \
-  -keyout "$workdir/ca.key" -out "$workdir/ca.pem" 2>/dev/null || { echo "cannot make the CA"; exit 1; }
-timeout 10 openssl req -x509 "${p256[@]}" -days 30 -subj /CN=foo.org \
-  -addext subjectAltName=DNS:foo.org -addext basicConstraints=critical,CA:FALSE \
-  -CA "$workdir/ca.pem" -CAkey "$workdir/ca.key" -set_serial 0x3001 \
-  -keyout "$workdir/foo.key" -out "$workdir/foo.pem" 2>/dev/null || { echo "cannot make foo"; exit 1; }
-tls_secret() {  # tls_secret NAME CERT_FILE KEY_FILE: a kubernetes.io/tls Secret in namespace default
-  printf 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: %s\n  namespace: default\ntype: kubernetes.io/tls\nstringData:\n  tls.crt: |\n' "$1"
-  sed 's/^/    /' "$2"
-  printf '  tls.key: |\n'
-  sed 's/^/    /' "$3"
-}
+source "$source_dir/tests/e2e/tls_lib.sh"
+make_cert foo 3001 foo.org
 
 start_foobar_pods "$workdir/echo.log"
 # A pod that answers HTTP/1.0 without Content-Length: the body ends when it closes.

@@ -24,20 +24,8 @@ for tool in $nghttpd nghttp h2load; do
 done
 
 # --- Certificates -------------------------------------------------------------------------------
-p256=(-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes)
-timeout 10 openssl req -x509 "${p256[@]}" -days 30 -subj /CN=gatehouse-e2e-ca \
-  -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign \
-  -keyout "$workdir/ca.key" -out "$workdir/ca.pem" 2>/dev/null || { echo "cannot make the CA"; exit 1; }
-timeout 10 openssl req -x509 "${p256[@]}" -days 30 -subj /CN=h2.org \
-  -addext subjectAltName=DNS:h2.org -addext basicConstraints=critical,CA:FALSE \
-  -CA "$workdir/ca.pem" -CAkey "$workdir/ca.key" -set_serial 0x4001 \
-  -keyout "$workdir/h2.key" -out "$workdir/h2.pem" 2>/dev/null || { echo "cannot make h2.org"; exit 1; }
-tls_secret() {  # tls_secret NAME CERT_FILE KEY_FILE: a kubernetes.io/tls Secret in namespace default
-  printf 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: %s\n  namespace: default\ntype: kubernetes.io/tls\nstringData:\n  tls.crt: |\n' "$1"
-  sed 's/^/    /' "$2"
-  printf '  tls.key: |\n'
-  sed 's/^/    /' "$3"
-}
+source "$source_dir/tests/e2e/tls_lib.sh"
+make_cert h2 4001 h2.org
 
 # --- The pods: nghttpd, with and without Content-Length -----------------------------------------
 mkdir "$workdir/doc"

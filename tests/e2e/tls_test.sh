@@ -16,19 +16,7 @@ workdir=$(mktemp -d /tmp/gatehouse-e2e.XXXXXX)
 c() { timeout 10 curl -s "$@"; }
 
 # --- Certificates -------------------------------------------------------------------------------
-# A local CA ($workdir/ca.pem) signs every leaf, so curl can verify with --cacert.
-p256=(-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes)
-timeout 10 openssl req -x509 "${p256[@]}" -days 30 -subj /CN=gatehouse-e2e-ca \
-  -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign \
-  -keyout "$workdir/ca.key" -out "$workdir/ca.pem" 2>/dev/null || { echo "cannot make the CA"; exit 1; }
-# make_cert NAME SERIAL HOST: $workdir/NAME.pem and NAME.key, a leaf for HOST (CN and SAN), valid
-# 30 days, signed by the CA, with the given (hex) serial.
-make_cert() {
-  timeout 10 openssl req -x509 "${p256[@]}" -days 30 -subj "/CN=$3" \
-    -addext "subjectAltName=DNS:$3" -addext basicConstraints=critical,CA:FALSE \
-    -CA "$workdir/ca.pem" -CAkey "$workdir/ca.key" -set_serial "0x$2" \
-    -keyout "$workdir/$1.key" -out "$workdir/$1.pem" 2>/dev/null || { echo "cannot make $1"; exit 1; }
-}
+source "$source_dir/tests/e2e/tls_lib.sh"
 make_cert foo 1001 foo.org
 make_cert bar 1002 bar.org
 make_cert wild 1003 '*.wild.org'
@@ -61,14 +49,6 @@ timeout 10 openssl req -new "${p256[@]}" -subj /CN=expired.org -addext subjectAl
 printf -- '-----BEGIN CERTIFICATE-----\nThis is not a certificate at all.\n-----END CERTIFICATE-----\n' \
   > "$workdir/garbage.pem"
 
-# tls_secret NAME CERT_FILE KEY_FILE: a kubernetes.io/tls Secret in namespace default, the PEMs
-# as block scalars in stringData.
-tls_secret() {
-  printf 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: %s\n  namespace: default\ntype: kubernetes.io/tls\nstringData:\n  tls.crt: |\n' "$1"
-  sed 's/^/    /' "$2"
-  printf '  tls.key: |\n'
-  sed 's/^/    /' "$3"
-}
 # ingress NAME [HOST:SECRET ...] -- [HOST:SERVICE:PORT ...]: an Ingress in namespace default with
 # one spec.tls entry per HOST:SECRET (in that order) and one rule "/" per HOST:SERVICE:PORT.
 ingress() {
