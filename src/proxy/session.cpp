@@ -236,7 +236,9 @@ asio::awaitable<void> Session::run() {
     }
     ++worker_.stats().requests;
     if (requests_++ > 0) ensure_nodelay();
+    answering_head_ = request_.method_id == http1::Method::kHead;
     Outcome outcome = co_await handle(parsed.consumed);
+    answering_head_ = false;
     if (outcome == Outcome::kClose || worker_.draining()) co_return;
   }
 }
@@ -832,13 +834,16 @@ asio::awaitable<Session::Outcome> Session::reply(int status, bool close, std::st
   head_.append("Content-Length: ");
   append_decimal(head_, body_size);
   head_.append(close ? "\r\nConnection: close\r\n\r\n" : "\r\n\r\n");
-  append_decimal(head_, static_cast<std::uint64_t>(status));
-  head_ += ' ';
-  head_.append(text);
-  head_ += '\n';
-  if (!detail.empty()) {
-    head_.append(detail);
+  // A response to HEAD has no body (RFC 9110 §9.3.2); its Content-Length is still the GET's.
+  if (!answering_head_) {
+    append_decimal(head_, static_cast<std::uint64_t>(status));
+    head_ += ' ';
+    head_.append(text);
     head_ += '\n';
+    if (!detail.empty()) {
+      head_.append(detail);
+      head_ += '\n';
+    }
   }
   ++worker_.stats().responses[status / 100 % 6];
   set_deadline(Phase::kResponse, worker_.options().timeouts.body_io);

@@ -112,6 +112,7 @@ class Session {
   H2Connection* h2_ = nullptr;  // while the connection speaks HTTP/2
   boost::asio::steady_timer* h2_wake_ = nullptr;  // forward_h2c's event, for on_timeout
   bool nodelay_ = false;
+  bool answering_head_ = false;  // the request being handled is HEAD: replies carry no body
   std::uint64_t requests_ = 0;  // requests handled on this connection
 };
 

@@ -49,6 +49,11 @@ check "keep-alive: the second request reuses the connection" "10" \
 answers=$(printf 'GET /a HTTP/1.1\r\nHost: foo.org\r\n\r\nGET /b HTTP/1.1\r\nHost: foo.org\r\n\r\nGET /a HTTP/1.1\r\nHost: bar.org\r\nConnection: close\r\n\r\n' |
   timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$proxy; cat >&3; cat <&3" | grep -a '^name=' | tr '\n' ' ')
 check "pipelined requests answered in order" "name=foo-a name=foo-b name=bar-a " "$answers"
+# gatehouse's own answers to HEAD carry no body: the next pipelined response follows the head.
+answers=$(printf 'HEAD /nowhere HTTP/1.1\r\nHost: nothing.org\r\n\r\nGET /a HTTP/1.1\r\nHost: foo.org\r\nConnection: close\r\n\r\n' |
+  timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$proxy; cat >&3; cat <&3" | tr -d '\r' | grep -a '^HTTP/\|^name=\|^404 ' | tr '\n' ' ')
+check "HEAD answered 404 by gatehouse: no body, then the next response" \
+  "HTTP/1.1 404 Not Found HTTP/1.1 200 OK name=foo-a " "$answers"
 check "HTTP/1.0 client" "name=foo-a" "$(c --http1.0 -H 'Host: foo.org' $url/a | head -1)"
 
 # Bodies both ways: Content-Length, chunked, 100-continue, large downloads.
