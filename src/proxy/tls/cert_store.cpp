@@ -33,7 +33,7 @@ std::string digest_of(const model::Secret& secret) {
     EVP_DigestUpdate(md.get(), bytes.data(), bytes.size());
   };
   add(secret.type);
-  for (const char* part : {"tls.crt", "tls.key"}) {
+  for (const char* part : {"tls.crt", "tls.key", "tls.ocsp"}) {
     auto it = secret.data.find(part);
     add(it == secret.data.end() ? std::string() : it->second);
   }
@@ -162,6 +162,11 @@ CertStore::Update CertStore::update(const model::Objects& objects,
     if (loaded) {
       table->fallback_ = loaded->context;
       fallback_description_ = "Secret " + default_key + " (" + loaded->subject + ")";
+      if (!loaded->ocsp_problem.empty())
+        out.diagnostics.push_back(model::Diagnostic::about_option(
+            model::Severity::kWarning, "--default-certificate",
+            "Secret " + default_key + ": tls.ocsp: " + loaded->ocsp_problem +
+                "; the certificate serves without a stapled OCSP response"));
     } else {
       out.diagnostics.push_back(model::Diagnostic::about_option(
           model::Severity::kError, "--default-certificate",
@@ -201,6 +206,10 @@ CertStore::Update CertStore::update(const model::Objects& objects,
                        " the default certificate and no redirect to https");
           continue;
         }
+        if (!loaded->ocsp_problem.empty())
+          diagnose(model::Severity::kWarning, *ingress, field + ".secretName",
+                   "Secret " + claim.secret + ": tls.ocsp: " + loaded->ocsp_problem +
+                       "; the certificate serves without a stapled OCSP response");
         keep(loaded->context);
         claim.context = loaded->context.get();
       }

@@ -1,6 +1,7 @@
 #include "proxy/tls/server_certificate.h"
 
 #include "proxy/tls/handshake.h"
+#include "proxy/tls/ocsp_staple.h"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -102,6 +103,10 @@ Result<ServerCertificate> load_server_certificate(const model::Secret& secret) {
     return Error::invalid(name + ": the certificate (" + out.subject + ") has expired");
   if (X509_cmp_current_time(not_before) >= 0)
     return Error::invalid(name + ": the certificate (" + out.subject + ") is not valid yet");
+  if (const std::string* ocsp = part("tls.ocsp")) {
+    out.ocsp_problem = staple_ocsp_response(context.get(), leaf.get(), *ocsp);
+    out.ocsp_stapled = out.ocsp_problem.empty();
+  }
   out.context = std::move(context);
   return out;
 }
