@@ -32,20 +32,6 @@ constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
 namespace {
 
-// The tunnel's pump moves bytes between the pod's socket and the client's stream alike.
-auto read_some(UpstreamConnection& from, asio::mutable_buffer buffer) {
-  return from.read_some(buffer);
-}
-auto read_some(ClientStream& from, asio::mutable_buffer buffer) { return from.read_some(buffer); }
-auto write_all(UpstreamConnection& to, asio::const_buffer buffer) { return to.write(buffer); }
-auto write_all(ClientStream& to, asio::const_buffer buffer) { return to.write(buffer); }
-void shutdown_send(tcp::socket& to) {
-  boost::system::error_code ignored;
-  to.shutdown(tcp::socket::shutdown_send, ignored);
-}
-void shutdown_send(ClientStream& to) { shutdown_send(to.socket()); }
-void shutdown_send(UpstreamConnection& to) { shutdown_send(to.socket); }
-
 // Fields gatehouse sets itself, so a client cannot supply them.
 bool replaced_by_proxy(http1::HeaderToken t) {
   using T = http1::HeaderToken;
@@ -99,7 +85,7 @@ asio::awaitable<void> Session::start(std::shared_ptr<Session> self) {
     // is nothing beside a handshake.
     self->ensure_nodelay();
     self->set_deadline(Phase::kHandshake, self->worker_.options().timeouts.handshake);
-    auto [ec] = co_await self->client_.handshake();
+    auto [ec] = co_await self->client_.handshake(asio::ssl::stream_base::server);
     if (!ec) {
       if (self->client_.alpn() == "h2")
         co_await self->run_http2(0);
@@ -159,10 +145,10 @@ void Session::on_timeout() {
     if (phase_ == Phase::kUpstreamHead || phase_ == Phase::kConnect) return;  // answers 504
   }
   if ((phase_ == Phase::kConnect || phase_ == Phase::kUpstreamHead) && upstream_) {
-    interrupt(upstream_->socket);  // the request answers 504
+    interrupt(upstream_->socket());  // the request answers 504
     return;
   }
-  if (upstream_) interrupt(upstream_->socket);
+  if (upstream_) interrupt(upstream_->socket());
   interrupt(client_.socket());
 }
 
@@ -784,15 +770,18 @@ asio::awaitable<void> Session::tunnel(UpstreamConnection& upstream, std::size_t 
     in_start_ = in_end_ = 0;
   }
   const std::size_t capacity = worker_.options().buffer_size;
-  auto pump = [this, capacity](auto& from, auto& to, char* buffer) -> asio::awaitable<void> {
+  // Moves bytes one way, client to pod or pod to client alike, then half-closes the receiver.
+  auto pump = [this, capacity](Transport& from, Transport& to,
+                               char* buffer) -> asio::awaitable<void> {
     for (;;) {
-      auto [ec, n] = co_await read_some(from, asio::buffer(buffer, capacity));
+      auto [ec, n] = co_await from.read_some(asio::buffer(buffer, capacity));
       if (ec) break;
       deadline_ = Clock::now() + worker_.options().timeouts.idle;
-      auto [wec, w] = co_await write_all(to, asio::buffer(buffer, n));
+      auto [wec, w] = co_await to.write(asio::buffer(buffer, n));
       if (wec) break;
     }
-    shutdown_send(to);
+    boost::system::error_code ignored;
+    to.socket().shutdown(tcp::socket::shutdown_send, ignored);
   };
   // Pod → client runs beside; client → pod runs here. Both end when either side closes.
   bool other_done = false;
@@ -809,7 +798,7 @@ asio::awaitable<void> Session::tunnel(UpstreamConnection& upstream, std::size_t 
     co_await wait.async_wait(kTuple);
     if (Clock::now() > deadline_) break;
   }
-  interrupt(upstream.socket);
+  interrupt(upstream.socket());
   while (!other_done) {  // the pump must not outlive the upstream it reads
     asio::steady_timer wait(worker_.io(), std::chrono::milliseconds(10));
     co_await wait.async_wait(kTuple);

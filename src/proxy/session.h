@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "proxy/client_stream.h"
+#include "proxy/transport.h"
 #include "proxy/http1/chunked.h"
 #include "proxy/http1/parser.h"
 #include "proxy/upstream_pool.h"
@@ -88,7 +88,7 @@ class Session {
   void ensure_nodelay();
 
   Worker& worker_;
-  ClientStream client_;
+  Transport client_;
   boost::asio::steady_timer timer_;
   std::chrono::steady_clock::time_point deadline_;
   std::chrono::steady_clock::time_point armed_;

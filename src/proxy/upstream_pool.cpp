@@ -38,7 +38,7 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::acquire(
     if (idle >= idle_timeout || c->tls() != tls) continue;
     // A connection back in the pool for under a second is almost surely open; skip the syscall
     // (a stale one is caught by the session, which resends a bodyless request once).
-    if (idle < std::chrono::seconds(1) || still_open(c->socket)) return c;
+    if (idle < std::chrono::seconds(1) || still_open(c->socket())) return c;
   }
   return nullptr;
 }

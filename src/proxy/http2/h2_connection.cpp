@@ -52,7 +52,7 @@ struct Callbacks {
   }
 };
 
-H2Connection::H2Connection(Worker& worker, ClientStream& client, std::string_view client_ip,
+H2Connection::H2Connection(Worker& worker, Transport& client, std::string_view client_ip,
                            std::uint16_t local_port, char* buffer, std::size_t capacity)
     : worker_(worker),
       client_(client),
@@ -193,7 +193,7 @@ void H2Connection::close_connection() {
   // Every exchange stops: its pod connection is cut and it is woken.
   for (auto& [id, stream] : streams_) {
     stream->reset = true;
-    if (stream->upstream) interrupt(stream->upstream->socket);
+    if (stream->upstream) interrupt(stream->upstream->socket());
     stream->wake.cancel();
   }
 }
@@ -219,7 +219,7 @@ asio::awaitable<void> H2Connection::sweeper() {
       s.timed_out = true;
       s.deadline = Clock::time_point::max();
       if (s.upstream) {
-        interrupt(s.upstream->socket);  // the exchange answers 504 or resets the stream
+        interrupt(s.upstream->socket());  // the exchange answers 504 or resets the stream
       } else {
         nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, s.id, NGHTTP2_CANCEL);
       }
@@ -351,7 +351,7 @@ int H2Connection::on_stream_close(std::int32_t stream_id, std::uint32_t error_co
   if (error_code != NGHTTP2_NO_ERROR || !s.responded || !s.eof_sent) {
     // Reset (by the client, a limit, or us) before the exchange ended: cut the pod connection.
     s.reset = true;
-    if (s.upstream) interrupt(s.upstream->socket);
+    if (s.upstream) interrupt(s.upstream->socket());
   }
   s.wake.cancel();
   if (s.exchange_running) ++detached_exchanges_;

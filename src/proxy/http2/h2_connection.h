@@ -25,7 +25,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "proxy/client_stream.h"
+#include "proxy/transport.h"
 #include "proxy/connect_pod.h"
 #include "proxy/forward_headers.h"
 #include "proxy/http2/h2_upstream.h"
@@ -42,7 +42,7 @@ inline constexpr std::string_view kHttp2Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\
 class H2Connection {
  public:
   // `buffer` (of `capacity` bytes) is the session's input buffer, reused for reading.
-  H2Connection(Worker& worker, ClientStream& client, std::string_view client_ip,
+  H2Connection(Worker& worker, Transport& client, std::string_view client_ip,
                std::uint16_t local_port, char* buffer, std::size_t capacity);
   ~H2Connection();
   H2Connection(const H2Connection&) = delete;
@@ -110,7 +110,7 @@ class H2Connection {
                          void* user_data);
 
   Worker& worker_;
-  ClientStream& client_;
+  Transport& client_;
   std::string_view client_ip_;
   std::uint16_t local_port_;
   char* in_;

@@ -1,7 +1,9 @@
-// The client side of a connection (flow f1), plain TCP or TLS, behind one non-virtual interface so
-// that Session is written once. Each operation returns the chosen layer's own awaitable (both
-// arms have one type): no extra coroutine frame, and a plain connection pays one predictable
-// branch per I/O. Call sites store the awaited tuple in a local (g++ 12, see session.cpp).
+// A TCP connection, plain or TLS, behind one non-virtual interface: the client side of a
+// connection (flow f1, TLS as the server) and a connection to a pod (flow f2, TLS as the client)
+// are both one, so Session and the forwarders are written once. Each operation returns the
+// chosen layer's own awaitable (both arms have one type): no extra coroutine frame, and a plain
+// connection pays one predictable branch per I/O. Call sites store the awaited tuple in a local
+// (g++ 12, see session.cpp).
 #pragma once
 
 #include <openssl/ssl.h>
@@ -16,19 +18,22 @@
 
 namespace gatehouse::proxy {
 
-class ClientStream {
+class Transport {
  public:
   using Socket = boost::asio::ip::tcp::socket;
   using TlsStream = boost::asio::ssl::stream<Socket&>;
   static constexpr auto kTuple = boost::asio::as_tuple(boost::asio::use_awaitable);
 
-  explicit ClientStream(Socket socket) : socket_(std::move(socket)) {}
+  explicit Transport(Socket socket) : socket_(std::move(socket)) {}
+  Transport(const Transport&) = delete;
+  Transport& operator=(const Transport&) = delete;
 
-  // Makes this a TLS connection over `ssl` (created on the listener context; owned from now on).
+  // Makes this a TLS connection over `ssl` (owned from now on); the handshake comes next.
   void use_tls(SSL* ssl) { tls_ = std::make_unique<TlsStream>(socket_, ssl); }
   bool tls() const { return tls_ != nullptr; }
+  SSL* ssl() const { return tls_ ? tls_->native_handle() : nullptr; }
   // The protocol ALPN chose ("h2", "http/1.1"), "" when none (or plain).
-  std::string_view alpn() {
+  std::string_view alpn() const {
     if (!tls_) return {};
     const unsigned char* name = nullptr;
     unsigned int length = 0;
@@ -36,7 +41,10 @@ class ClientStream {
     return {reinterpret_cast<const char*>(name), length};
   }
 
-  auto handshake() { return tls_->async_handshake(boost::asio::ssl::stream_base::server, kTuple); }
+  // As the server for client connections, as the client for pods.
+  auto handshake(boost::asio::ssl::stream_base::handshake_type side) {
+    return tls_->async_handshake(side, kTuple);
+  }
   // Sends close_notify (and waits for the peer's): the response ended with the connection.
   auto shutdown() { return tls_->async_shutdown(kTuple); }
 
@@ -51,6 +59,7 @@ class ClientStream {
                 : boost::asio::async_write(socket_, buffers, kTuple);
   }
 
+  // interrupt() it to stop I/O (interrupt.h); never close it under a waiting coroutine.
   Socket& socket() { return socket_; }
   bool is_open() const { return socket_.is_open(); }
   void close(boost::system::error_code& ec) { socket_.close(ec); }
