@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "proxy/transport.h"
 #include "proxy/http1/chunked.h"
 #include "proxy/http1/parser.h"
+#include "proxy/transport.h"
 #include "proxy/upstream_pool.h"
 
 namespace gatehouse::proxy {

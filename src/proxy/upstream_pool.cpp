@@ -34,7 +34,8 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::acquire(
     std::unique_ptr<UpstreamConnection> c = std::move(list.back());
     list.pop_back();
     const auto idle = now - c->idle_since;
-    // Two Service ports may send the same pod address different protocols; never mix them.
+    // Two Service ports may send one pod address different protocols: a connection of the
+    // other kind is dropped, never used.
     if (idle >= idle_timeout || c->tls() != tls) continue;
     // A connection back in the pool for under a second is almost surely open; skip the syscall
     // (a stale one is caught by the session, which resends a bodyless request once).

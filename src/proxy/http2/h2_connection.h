@@ -25,10 +25,10 @@
 #include <unordered_map>
 #include <vector>
 
-#include "proxy/transport.h"
 #include "proxy/connect_pod.h"
 #include "proxy/forward_headers.h"
 #include "proxy/http2/h2_upstream.h"
+#include "proxy/transport.h"
 #include "proxy/upstream_pool.h"
 
 namespace gatehouse::proxy {
@@ -88,7 +88,8 @@ class H2Connection {
   boost::asio::awaitable<void> pump_request_body(std::shared_ptr<Stream> stream,
                                                  std::shared_ptr<H2Upstream> pod,
                                                  std::shared_ptr<H2Upstream::Stream> up);
-  // A new connection to `pod` in `upstream`, null when it failed (`timed_out` says how).
+  // A new connection to `pod` in `upstream` (reset unless kConnected; `timed_out`: the stream's
+  // deadline ended the attempt).
   boost::asio::awaitable<ConnectResult> connect(Stream& s,
                                                 std::unique_ptr<UpstreamConnection>& upstream,
                                                 const boost::asio::ip::tcp::endpoint& pod,
