@@ -10,33 +10,9 @@ set -euo pipefail
 export PATH="$PATH:/usr/sbin:/sbin"
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here/../.."
-SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
-REPEAT=${REPEAT:-3}
 CONNECTIONS=${CONNECTIONS:-64}
-PROXY_CPU=${PROXY_CPU:-0}
-CLIENT_CPU=${CLIENT_CPU:-1}
-GATEHOUSE=${GATEHOUSE:-build/src/app/gatehouse}
-[ -x "$GATEHOUSE" ] || { echo "no $GATEHOUSE: build first (make build)" >&2; exit 1; }
-for tool in nginx wrk openssl taskset; do command -v $tool >/dev/null || { echo "needs $tool" >&2; exit 1; }; done
-work=$(mktemp -d /tmp/gatehouse-podtls.XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-port() {
-  local p
-  for _ in $(seq 50); do
-    p=$((10000 + RANDOM % 20000))
-    (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo $p; return; }
-  done
-  return 1
-}
-wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return; sleep 0.05; done; echo "nothing on $1" >&2; exit 1; }
-ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-hz=$(getconf CLK_TCK)
+NEEDS="nginx wrk openssl" NAME=podtls
+source "$here/side_lib.sh"
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=pod \
   -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
