@@ -27,12 +27,11 @@ from concurrent import futures
 
 import grpc
 
+from checks import check, fail, ok, summary
+
 POD_PORT, CA_FILE, READY_FILE = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 CALL_TIMEOUT = 10.0  # every call, unless the check is about deadlines
 SERVICE = 'test.Echo'
-
-failures = 0
-
 
 def watchdog():
     print('FAIL: watchdog: the checks did not finish within 60 s', flush=True)
@@ -42,23 +41,6 @@ def watchdog():
 timer = threading.Timer(60.0, watchdog)
 timer.daemon = True
 timer.start()
-
-
-def ok(what):
-    print('ok: ' + what, flush=True)
-
-
-def fail(what):
-    global failures
-    failures += 1
-    print('FAIL: ' + what, flush=True)
-
-
-def check(cond, what, detail=''):
-    if cond:
-        ok(what + (' (' + detail + ')' if detail else ''))
-    else:
-        fail(what + (': ' + detail if detail else ''))
 
 
 # --- The pod --------------------------------------------------------------------------------------
@@ -345,8 +327,4 @@ for label, proto, ch in channels:
 for _, _, ch in channels:
     ch.close()
 server.stop(0)
-if failures:
-    print('%d failure(s)' % failures, flush=True)
-    os._exit(1)
-print('all gRPC checks passed', flush=True)
-os._exit(0)
+os._exit(summary('all gRPC checks passed'))

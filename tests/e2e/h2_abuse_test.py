@@ -26,6 +26,7 @@ import hpack
 from hyperframe.frame import (ContinuationFrame, HeadersFrame, PingFrame, RstStreamFrame,
                               SettingsFrame, WindowUpdateFrame)
 
+from checks import check, fail, summary
 from h2_client import Client, hpack_int, literal, request_block
 
 HOST, PORT = sys.argv[1], int(sys.argv[2])
@@ -36,26 +37,6 @@ GOAWAY, RST_STREAM, HEADERS, CONTINUATION, SETTINGS = 0x7, 0x3, 0x1, 0x9, 0x4
 ERRORS = {0x0: 'NO_ERROR', 0x1: 'PROTOCOL_ERROR', 0x2: 'INTERNAL_ERROR', 0x3: 'FLOW_CONTROL_ERROR',
           0x5: 'STREAM_CLOSED', 0x6: 'FRAME_SIZE_ERROR', 0x7: 'REFUSED_STREAM', 0x8: 'CANCEL',
           0x9: 'COMPRESSION_ERROR', 0xb: 'ENHANCE_YOUR_CALM'}
-
-failures = 0
-
-
-def ok(what):
-    print('ok: ' + what, flush=True)
-
-
-def fail(what):
-    global failures
-    failures += 1
-    print('FAIL: ' + what, flush=True)
-
-
-def check(cond, what, detail=''):
-    if cond:
-        ok(what + (' (' + detail + ')' if detail else ''))
-    else:
-        fail(what + (': ' + detail if detail else ''))
-
 
 def watchdog(signum, frame):
     print('FAIL: the whole script took more than 100 s', flush=True)
@@ -278,19 +259,24 @@ def batches(frame_bytes, count, per_batch=4096):
             yield frame_bytes * (last - first)
 
 
+def served_beside(name):
+    """A well-behaved connection, served once, to open before an attack; None if it failed."""
+    try:
+        beside = Good()
+        beside.get()
+        return beside
+    except Exception as e:
+        fail('%s: the connection beside could not be served before the attack: %r' % (name, e))
+        return None
+
+
 def attack(name, make_chunks, reading=True, rcvbuf=None):
     """Runs one flood on a raw connection, next to a well-behaved connection opened before it.
     Checks GOAWAY or close within BOUND s of the end of the flood, the close itself, and that the
     connection beside it and a fresh one are served. A client that does not read keeps not
     reading for BOUND s (the close is seen in the TCP state), then reads what was sent to it."""
     print('--- %s' % name, flush=True)
-    beside = None
-    try:
-        beside = Good()
-        beside.get()
-    except Exception as e:
-        fail('%s: the connection beside could not be served before the attack: %r' % (name, e))
-        beside = None
+    beside = served_beside(name)
     try:
         raw = Raw(rcvbuf)
         raw.handshake()
@@ -335,13 +321,7 @@ def too_many_streams():
     or the connection gets GOAWAY; the first 100 are answered."""
     name = 'more than 100 concurrent streams'
     print('--- %s' % name, flush=True)
-    beside = None
-    try:
-        beside = Good()
-        beside.get()
-    except Exception as e:
-        fail('%s: the connection beside could not be served before the attack: %r' % (name, e))
-        beside = None
+    beside = served_beside(name)
     try:
         raw = Raw()
         raw.handshake()
@@ -416,10 +396,7 @@ def main():
     attack('PING flood, client reading', lambda: batches(ping, 100000))
 
     served('after all the attacks: GET foo.org /a over h2c')
-    if failures:
-        print('%d failure(s)' % failures)
-        sys.exit(1)
-    print('all checks passed')
+    sys.exit(summary())
 
 
 if __name__ == '__main__':

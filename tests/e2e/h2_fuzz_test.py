@@ -45,6 +45,7 @@ import hpack
 from hyperframe.frame import (ContinuationFrame, DataFrame, GoAwayFrame, HeadersFrame, PingFrame,
                               PriorityFrame, RstStreamFrame, SettingsFrame, WindowUpdateFrame)
 
+from checks import fail, failures, ok, summary
 from h2_client import Client, hpack_int, literal, request_block
 
 PREFACE = b'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'
@@ -64,19 +65,7 @@ ERRORS = {0x0: 'NO_ERROR', 0x1: 'PROTOCOL_ERROR', 0x2: 'INTERNAL_ERROR', 0x3: 'F
           0x7: 'REFUSED_STREAM', 0x8: 'CANCEL', 0x9: 'COMPRESSION_ERROR', 0xa: 'CONNECT_ERROR',
           0xb: 'ENHANCE_YOUR_CALM', 0xc: 'INADEQUATE_SECURITY', 0xd: 'HTTP_1_1_REQUIRED'}
 
-failures = 0
-lock = threading.Lock()
-
-
-def ok(what):
-    print('ok: ' + what, flush=True)
-
-
-def fail(what):
-    global failures
-    with lock:
-        failures += 1
-    print('FAIL: ' + what, flush=True)
+lock = threading.Lock()  # the fuzzer's shared state, across its threads
 
 
 # ---------------------------------------------------------------- building sequences
@@ -1095,7 +1084,7 @@ def main():
     HOST, PORT = sys.argv[1], int(sys.argv[2])
     if len(sys.argv) > 3 and sys.argv[3] == 'replay':
         replay(int(sys.argv[4]))
-        sys.exit(1 if failures else 0)
+        sys.exit(1 if failures() else 0)
     seconds = float(sys.argv[3]) if len(sys.argv) > 3 else 20.0
     seed = int(sys.argv[4]) if len(sys.argv) > 4 else int(time.time())
     print('seed: %d (%.0f s, %d connections at once)' % (seed, seconds, PARALLEL), flush=True)
@@ -1110,10 +1099,7 @@ def main():
     if not health('before fuzzing'):
         sys.exit(1)
     fuzzer.run()
-    if failures:
-        print('%d failure(s)' % failures)
-        sys.exit(1)
-    print('all checks passed')
+    sys.exit(summary())
 
 
 if __name__ == '__main__':
