@@ -96,18 +96,9 @@ asio::awaitable<Session::Outcome> Session::forward_h2c(Generation& generation,
     append_decimal(head_, req.content_length);
     nv.push_back(field("content-length", std::string_view(head_).substr(at)));
   }
-  Forwarding forwarding;
-  forwarding.client_ip = client_ip_;
-  if (forwarded_for) {
-    forwarding.prior_forwarded_for = forwarded_for->value;
-    forwarding.has_prior_forwarded_for = true;
-  }
-  forwarding.https = client_.tls();
-  forwarding.host = authority;
-  forwarding.port = local_port_;
-  forwarding.has_request_id = has_request_id;
   location_.clear();
-  append_forwarding_fields(location_, forwarding, [this] { return worker_.next_random(); });
+  append_forwarding_fields(location_, forwarding_of(forwarded_for, has_request_id),
+                           [this] { return worker_.next_random(); });
   add_lines_as_fields(location_, nv);
 
   const bool has_body = !(req.body_kind == http1::BodyKind::kNone ||

@@ -338,6 +338,15 @@ void Session::build_upstream_head(std::string_view path, const tcp::endpoint& po
   else
     head_.append(pod.address().to_string() + ":" + std::to_string(pod.port()));
   head_.append("\r\n");
+  append_forwarding_fields(head_, forwarding_of(forwarded_for, request_id != nullptr),
+                           [this] { return worker_.next_random(); });
+  if (upgrade_) head_.append("Connection: upgrade\r\n");
+  head_.append("\r\n");
+}
+
+Forwarding Session::forwarding_of(const http1::Header* forwarded_for,
+                                  bool has_request_id) const {
+  const http1::Request& req = request_;
   Forwarding forwarding;
   forwarding.client_ip = client_ip_;
   if (forwarded_for) {
@@ -347,10 +356,8 @@ void Session::build_upstream_head(std::string_view path, const tcp::endpoint& po
   forwarding.https = client_.tls();
   forwarding.host = req.target_form == http1::TargetForm::kAbsolute ? req.authority : req.host;
   forwarding.port = local_port_;
-  forwarding.has_request_id = request_id != nullptr;
-  append_forwarding_fields(head_, forwarding, [this] { return worker_.next_random(); });
-  if (upgrade_) head_.append("Connection: upgrade\r\n");
-  head_.append("\r\n");
+  forwarding.has_request_id = has_request_id;
+  return forwarding;
 }
 
 void Session::build_response_head(const http1::Response& resp, bool close) {

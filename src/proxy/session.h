@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "proxy/forward_headers.h"
 #include "proxy/http1/chunked.h"
 #include "proxy/http1/parser.h"
 #include "proxy/transport.h"
@@ -81,6 +82,9 @@ class Session {
   boost::asio::awaitable<bool> discard_request_body();
 
   void build_upstream_head(std::string_view path, const boost::asio::ip::tcp::endpoint& pod);
+  // The forwarding fields' inputs for the current request: the client's X-Forwarded-For field
+  // (null: none) and whether it sent an X-Request-ID.
+  Forwarding forwarding_of(const http1::Header* forwarded_for, bool has_request_id) const;
   void build_response_head(const http1::Response& response, bool close);
   void compact_input();
   // Turns Nagle off once a connection writes more than one segment per exchange (streamed bodies,
