@@ -208,12 +208,7 @@ h2load_check "h2load over TLS" "$F/a" --connect-to=127.0.0.1:$tls --npn-list=h2
 h2load_check "h2load h2c" "$B/b" --connect-to=127.0.0.1:$proxy
 
 # --- Large bodies and memory --------------------------------------------------------------------
-rss() { awk '$1 == "VmRSS:" { print $2 }' /proc/$serve_pid/status; }
-: > "$workdir/rss.samples"
-( while sleep 0.2; do rss >> "$workdir/rss.samples"; done ) &
-sampler=$!
-started_pids+=($sampler)
-rss_before=$(rss)
+rss_watch_start
 mib10=$((10 * 1024 * 1024))
 mib20=$((20 * 1024 * 1024))
 check "TLS h2: 10 MiB download (Content-Length)" "2 200 $mib10" \
@@ -241,14 +236,7 @@ check "h2c: 20 MiB POST --data-binary @file: the pod got every byte" \
 check "h2c: 20 MiB POST: HTTP/2 200, method POST" "2 200 method=POST" \
   "$(tail -1 <<<"$out") $(grep '^method=' <<<"$out")"
 rm -f "$workdir/upload"
-sleep 0.5
-rss_after=$(rss)
-kill $sampler 2>/dev/null; wait $sampler 2>/dev/null
-peak=$(sort -n "$workdir/rss.samples" | tail -1)
-echo "serve VmRSS: $rss_before KiB before the transfers, $rss_after KiB after, highest sample ${peak:-?} KiB"
-if [ -n "$rss_before" ] && [ -n "$rss_after" ] && [ $((rss_after - rss_before)) -le $((30 * 1024)) ]; then
-  echo "ok: RSS grew by at most 30 MiB ($(((rss_after - rss_before) / 1024)) MiB)"
-else fail "RSS grew from ${rss_before:-?} to ${rss_after:-?} KiB (limit +30 MiB)"; fi
+rss_watch_check 30
 
 # A pod dying mid-response (/abort promises 1,000,000 bytes and sends 1,000): the client must see
 # an error, never a complete short body.

@@ -148,12 +148,7 @@ check "h2c curl /missing: the pod's 404 passes" "2 404" \
   "$(h2c -o /dev/null -w '%{http_version} %{http_code}' $P/missing)"
 
 # --- Large bodies and memory --------------------------------------------------------------------
-rss() { awk '$1 == "VmRSS:" { print $2 }' /proc/$serve_pid/status; }
-: > "$workdir/rss.samples"
-( while sleep 0.2; do rss >> "$workdir/rss.samples"; done ) &
-sampler=$!
-started_pids+=($sampler)
-rss_before=$(rss)
+rss_watch_start
 out=$(tls2 -o "$workdir/got" -w '%{http_version} %{http_code} %{size_download}' $S/big)
 check "TLS curl --http2: 10 MiB download, HTTP/2 200" "2 200 $mib10" "$out"
 check "TLS curl --http2: 10 MiB download sha256" "$big_sum" "$(sum < "$workdir/got")"
@@ -171,17 +166,7 @@ out=$(tls2 --data-binary @"$workdir/upload" -o "$workdir/got" -w '%{http_version
 check "TLS curl: 50 MiB POST echoed, HTTP/2 200" "2 200 $mib50" "$out"
 check "TLS curl: 50 MiB echo sha256" "$up_sum" "$(sum < "$workdir/got")"
 rm -f "$workdir/got"
-sleep 0.5
-rss_after=$(rss)
-kill $sampler 2>/dev/null; wait $sampler 2>/dev/null
-peak=$(sort -n "$workdir/rss.samples" | tail -1)
-echo "serve VmRSS: $rss_before KiB before the transfers, $rss_after KiB after, highest sample ${peak:-?} KiB"
-if [ -n "$rss_before" ] && [ -n "$rss_after" ] && [ $((rss_after - rss_before)) -le $((40 * 1024)) ]; then
-  echo "ok: RSS grew by at most 40 MiB ($(((rss_after - rss_before) / 1024)) MiB)"
-else fail "RSS grew from ${rss_before:-?} to ${rss_after:-?} KiB (limit +40 MiB)"; fi
-if [ -n "$peak" ] && [ -n "$rss_before" ] && [ $((peak - rss_before)) -le $((40 * 1024)) ]; then
-  echo "ok: the highest RSS sample is at most 40 MiB above the start"
-else fail "RSS peaked at ${peak:-?} KiB from ${rss_before:-?} KiB (limit +40 MiB)"; fi
+rss_watch_check 40 peak
 
 # --- Many streams, few upstream connections -----------------------------------------------------
 # nghttpd -v prefixes each line of a connection with [id=N]: the ids in the log lines written

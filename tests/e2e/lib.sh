@@ -130,3 +130,29 @@ endpoints:
     ready: true
 EOF
 }
+# rss_watch_start: samples gatehouse serve's VmRSS ($serve_pid) every 0.2 s from now on.
+# rss_watch_check LIMIT_MIB: stops sampling; checks that RSS after, and (when the caller asks,
+# with "peak" as second argument) the highest sample, stay within LIMIT_MIB of the start.
+serve_rss() { awk '$1 == "VmRSS:" { print $2 }' /proc/$serve_pid/status; }
+rss_watch_start() {
+  : > "$workdir/rss.samples"
+  ( while sleep 0.2; do serve_rss >> "$workdir/rss.samples"; done ) &
+  rss_sampler=$!
+  started_pids+=($rss_sampler)
+  rss_before=$(serve_rss)
+}
+rss_watch_check() {
+  local limit=$(($1 * 1024)) after peak
+  sleep 0.5
+  after=$(serve_rss)
+  kill $rss_sampler 2>/dev/null; wait $rss_sampler 2>/dev/null
+  peak=$(sort -n "$workdir/rss.samples" | tail -1)
+  echo "serve VmRSS: $rss_before KiB before the transfers, $after KiB after, highest sample ${peak:-?} KiB"
+  if [ -n "$rss_before" ] && [ -n "$after" ] && [ $((after - rss_before)) -le $limit ]; then
+    echo "ok: RSS grew by at most $1 MiB ($(((after - rss_before) / 1024)) MiB)"
+  else fail "RSS grew from ${rss_before:-?} to ${after:-?} KiB (limit +$1 MiB)"; fi
+  [ "${2:-}" == peak ] || return 0
+  if [ -n "$peak" ] && [ -n "$rss_before" ] && [ $((peak - rss_before)) -le $limit ]; then
+    echo "ok: the highest RSS sample is at most $1 MiB above the start"
+  else fail "RSS peaked at ${peak:-?} KiB from ${rss_before:-?} KiB (limit +$1 MiB)"; fi
+}
