@@ -7,6 +7,8 @@
 #include "app/print_explain.h"
 #include "app/print_routes.h"
 #include "app/serve.h"
+#include "proxy/options.h"
+#include "proxy/path_normalize.h"
 #include "routing/explain.h"
 
 namespace {
@@ -32,7 +34,8 @@ int run_routes(const ManifestOptions& options, const std::string& output) {
   return 0;
 }
 
-int run_explain(const ManifestOptions& options, const std::string& host, const std::string& path) {
+int run_explain(const ManifestOptions& options, const std::string& host, const std::string& path,
+                const gatehouse::proxy::PathPolicy& policy) {
   auto loaded = gatehouse::app::load_and_compile(options);
   if (!loaded.ok) {
     print_diagnostics(loaded.diagnostics, std::cerr);
@@ -40,7 +43,19 @@ int run_explain(const ManifestOptions& options, const std::string& host, const s
   }
   print_diagnostics(loaded.diagnostics, std::cerr);
   const auto& table = *loaded.compiled.table;
-  auto explanation = gatehouse::routing::explain(table, host, path);
+  // The very normalization serve applies before matching (and sends to the pod): the rule named
+  // here is the one serve uses for the same request.
+  const std::string_view raw = std::string_view(path).substr(0, path.find('?'));
+  std::string normalized;
+  const auto verdict =
+      gatehouse::proxy::normalize_path(raw, policy, normalized);
+  if (verdict != gatehouse::proxy::PathVerdict::kOk) {
+    std::cout << "refused: " << gatehouse::proxy::path_refusal_status(verdict) << " ("
+              << gatehouse::proxy::path_refusal_reason(verdict) << "); no rule is consulted\n";
+    return 1;
+  }
+  if (normalized != raw) std::cout << "path:    " << raw << " is matched as " << normalized << "\n";
+  auto explanation = gatehouse::routing::explain(table, host, normalized);
   gatehouse::app::print_explanation(table, explanation, std::cout);
   return explanation.result.kind == gatehouse::routing::MatchKind::kRoute ? 0 : 1;
 }
@@ -77,6 +92,10 @@ int main(int argc, char** argv) {
   explain_options.add_to(*explain);
   explain->add_option("--host", host, "The request's Host header")->required();
   explain->add_option("--path", path, "The request path")->capture_default_str();
+  gatehouse::proxy::PathPolicy explain_policy;
+  explain->add_option("--merge-slashes", explain_policy.merge_slashes,
+                      "As serve's --merge-slashes: normalize the path exactly as serve would")
+      ->capture_default_str();
 
   auto* validate = app.add_subcommand(
       "validate", "Print every diagnostic; exit 1 when any object is rejected");
@@ -144,6 +163,7 @@ int main(int argc, char** argv) {
   add_ms("--request-timeout-ms", t.request, "Receiving a request head from a client");
   add_ms("--header-timeout-ms", t.header, "Waiting for a pod's response head");
   add_ms("--idle-timeout-ms", t.idle, "Idle keep-alive connections, both sides");
+  add_ms("--body-timeout-ms", t.body_io, "Any one read or write of a body, either way");
   add_ms("--drain-timeout-ms", t.drain, "Finishing in-flight requests on SIGTERM");
   serve->add_option("--shutdown-delay-ms", serve_options.shutdown_delay_ms,
                     "After SIGTERM, keep accepting this long (with /readyz failing) before "
@@ -169,7 +189,7 @@ int main(int argc, char** argv) {
   }
   if (echo->parsed()) return gatehouse::app::run_echo(echo_options);
   if (routes->parsed()) return run_routes(routes_options, output);
-  if (explain->parsed()) return run_explain(explain_options, host, path);
+  if (explain->parsed()) return run_explain(explain_options, host, path, explain_policy);
   if (validate->parsed()) return run_validate(validate_options);
   return 2;
 }

@@ -61,10 +61,10 @@ asio::awaitable<Session::Outcome> Session::forward_h2c(Generation& generation,
   const std::string_view authority =
       req.target_form == http1::TargetForm::kAbsolute ? req.authority : req.host;
   head_.clear();
-  std::size_t bytes = req.path.size() + 1 + req.query.size();
+  std::size_t bytes = path_.size() + 1 + req.query.size();
   for (const http1::Header& h : req.headers) bytes += h.name.size();
   head_.reserve(bytes + 512);  // no reallocation below: the views stay valid
-  head_.append(req.path);
+  head_.append(path_);  // the normalized path: the one that was matched
   if (req.has_query) {
     head_ += '?';
     head_.append(req.query);

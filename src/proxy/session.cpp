@@ -248,14 +248,12 @@ asio::awaitable<Session::Outcome> Session::handle(std::size_t head_size) {
   upgrade_ = req.upgrade && http1::list_contains(req.upgrade_protocols, "websocket");
   if (req.target_form == http1::TargetForm::kAuthority) co_return co_await reply(405, true);
   if (req.target_form == http1::TargetForm::kAsterisk) co_return co_await reply(404, true);
-  switch (normalize_path(req.path, options.path_policy, path_)) {
-    case PathVerdict::kOk:
-      break;
-    case PathVerdict::kTooLong:
-      co_return co_await reply(414, true);
-    default:
-      co_return co_await reply(400, true, "invalid path encoding");
-  }
+  // The pod receives path_ (build_upstream_head, h1_to_h2c.cpp): the path that is matched.
+  if (const PathVerdict verdict = normalize_path(req.path, options.path_policy, path_);
+      verdict != PathVerdict::kOk)
+    co_return co_await reply(path_refusal_status(verdict), true, path_refusal_reason(verdict));
+  if (req.has_query && !valid_query(req.query))
+    co_return co_await reply(400, true, "a character not allowed in the query");
   const bool has_body = req.body_kind != http1::BodyKind::kNone &&
                         !(req.body_kind == http1::BodyKind::kContentLength &&
                           req.content_length == 0);
@@ -317,13 +315,11 @@ void Session::build_upstream_head(std::string_view path, const tcp::endpoint& po
     if (h.token == T::kHost) continue;  // written below
     if (h.token == T::kExpect) continue;  // gatehouse answered 100-continue itself
     if (replaced_by_proxy(h.token)) continue;
-    if (http1::is_hop_by_hop(h.token)) {
-      // Framing stays as received: the body is forwarded with its own framing. Upgrade is
-      // kept only for upgrade requests.
-      bool keep = h.token == T::kContentLength || h.token == T::kTransferEncoding ||
-                  (h.token == T::kUpgrade && upgrade_);
-      if (!keep) continue;
-    }
+    // Framing is written below from what the parser decided (one Content-Length value, or
+    // chunked), never copied: "Content-Length: 5, 5" must reach the pod as one value (RFC 9110
+    // §8.6). Upgrade is kept only for upgrade requests.
+    if (h.token == T::kContentLength) continue;
+    if (http1::is_hop_by_hop(h.token) && !(h.token == T::kUpgrade && upgrade_)) continue;
     if (req.connection.count && h.token == T::kUnknown && req.connection.names(h.name)) continue;
     head_.append(h.name);
     head_.append(": ");
@@ -338,6 +334,13 @@ void Session::build_upstream_head(std::string_view path, const tcp::endpoint& po
   else
     head_.append(pod.address().to_string() + ":" + std::to_string(pod.port()));
   head_.append("\r\n");
+  if (req.body_kind == http1::BodyKind::kContentLength) {
+    head_.append("Content-Length: ");
+    append_decimal(head_, req.content_length);
+    head_.append("\r\n");
+  } else if (req.body_kind == http1::BodyKind::kChunked) {
+    head_.append("Transfer-Encoding: chunked\r\n");
+  }
   append_forwarding_fields(head_, forwarding_of(forwarded_for, request_id != nullptr),
                            [this] { return worker_.next_random(); });
   if (upgrade_) head_.append("Connection: upgrade\r\n");
@@ -367,12 +370,20 @@ void Session::build_response_head(const http1::Response& resp, bool close) {
   head_ += ' ';
   head_.append(resp.reason);
   head_.append("\r\n");
+  using T = http1::HeaderToken;
   const bool dechunk = request_.version_minor == 0 && resp.body_kind == http1::BodyKind::kChunked;
+  // A body this response has: its framing is written below from what the parser decided, so a
+  // pod's "Content-Length: 5, 5" goes out as one value and a Content-Length beside chunked
+  // (RFC 9112 §6.3) goes not at all. Without a body (HEAD, 304) the pod's fields describe the
+  // body a GET would get and are kept, but a Content-Length that came with chunked is not, nor
+  // any on a 204 (RFC 9110 §8.6).
+  const bool has_body = resp.body_kind != http1::BodyKind::kNone;
+  const bool keep_length = !has_body && !resp.had_both && resp.status != 204;
   for (const http1::Header& h : resp.headers) {
-    using T = http1::HeaderToken;
+    if (h.token == T::kContentLength && !keep_length) continue;
     if (http1::is_hop_by_hop(h.token)) {
-      bool keep = (h.token == T::kContentLength) ||
-                  (h.token == T::kTransferEncoding && !dechunk) ||
+      bool keep = (h.token == T::kTransferEncoding && !has_body && !dechunk &&
+                   request_.version_minor == 1) ||
                   (h.token == T::kUpgrade && resp.status == 101);
       if (!keep) continue;
     }
@@ -381,6 +392,13 @@ void Session::build_response_head(const http1::Response& resp, bool close) {
     head_.append(": ");
     head_.append(h.value);
     head_.append("\r\n");
+  }
+  if (resp.body_kind == http1::BodyKind::kContentLength) {
+    head_.append("Content-Length: ");
+    append_decimal(head_, resp.content_length);
+    head_.append("\r\n");
+  } else if (resp.body_kind == http1::BodyKind::kChunked && !dechunk) {
+    head_.append("Transfer-Encoding: chunked\r\n");
   }
   if (resp.status == 101)
     head_.append("Connection: upgrade\r\n");

@@ -1,5 +1,6 @@
 #include "proxy/upstream_pool.h"
 
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 
 #include <functional>
@@ -15,10 +16,13 @@ std::size_t EndpointHash::operator()(const boost::asio::ip::tcp::endpoint& e) co
 }
 
 namespace {
-// True when the pod has not closed the connection and sent nothing unexpected.
-bool still_open(boost::asio::ip::tcp::socket& socket) {
+// True when the pod has neither closed the connection nor sent anything since its last
+// response ended: the connection is exactly between messages. Any byte, an EOF or a pending
+// error means the next response read on it could belong to an earlier request.
+bool between_messages(UpstreamConnection& c) {
+  if (SSL* ssl = c.ssl(); ssl && SSL_has_pending(ssl)) return false;
   char byte;
-  ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  ssize_t n = ::recv(c.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 }  // namespace
@@ -37,9 +41,10 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::acquire(
     // Two Service ports may send one pod address different protocols: a connection of the
     // other kind is dropped, never used.
     if (idle >= idle_timeout || c->tls() != tls) continue;
-    // A connection back in the pool for under a second is almost surely open; skip the syscall
-    // (a stale one is caught by the session, which resends a bodyless request once).
-    if (idle < std::chrono::seconds(1) || still_open(c->socket())) return c;
+    // Checked every time, however short the idle spell (docs/decisions/0011): a pod that wrote
+    // after its response would otherwise hand this request the previous one's bytes.
+    if (between_messages(*c)) return c;
+    ++retired_dirty_;
   }
   return nullptr;
 }
@@ -47,6 +52,11 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::acquire(
 void UpstreamPool::release(const boost::asio::ip::tcp::endpoint& endpoint,
                            std::unique_ptr<UpstreamConnection> connection,
                            std::chrono::steady_clock::time_point now) {
+  // OpenSSL may hold bytes the pod sent past the response (read with its last record).
+  if (SSL* ssl = connection->ssl(); ssl && SSL_has_pending(ssl)) {
+    ++retired_dirty_;
+    return;
+  }
   auto& list = idle_[endpoint];
   if (list.size() >= max_idle_) return;  // closes it
   connection->idle_since = now;

@@ -5,6 +5,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <unordered_map>
 #include <vector>
@@ -21,14 +22,15 @@ class UpstreamPool {
  public:
   explicit UpstreamPool(std::size_t max_idle_per_endpoint) : max_idle_(max_idle_per_endpoint) {}
 
-  // An idle connection to `endpoint`, over TLS or not as `tls` says, that is still open, or
-  // nullptr. A candidate idle for a second or more is checked with one non-blocking peek, so a
-  // pod that closed it is noticed here rather than by the request that would have been sent on
-  // it (on TLS any byte, even an alert or a late session ticket, drops the connection).
+  // An idle connection to `endpoint`, over TLS or not as `tls` says, that is exactly between
+  // messages, or nullptr. Every candidate is checked with one non-blocking peek, whatever its
+  // idle time: a connection the pod wrote anything on (stray bytes after a response, an EOF, on
+  // TLS even an alert or a late session ticket) is closed, never reused (docs/decisions/0011).
   std::unique_ptr<UpstreamConnection> acquire(const boost::asio::ip::tcp::endpoint& endpoint,
                                               bool tls, std::chrono::steady_clock::time_point now,
                                               std::chrono::milliseconds idle_timeout);
-  // Keeps a connection whose last response ended cleanly; closes it when the pool is full.
+  // Keeps a connection whose last response ended cleanly, with nothing read past its end (the
+  // caller checks its own buffer; OpenSSL's is checked here); closes it when the pool is full.
   void release(const boost::asio::ip::tcp::endpoint& endpoint,
                std::unique_ptr<UpstreamConnection> connection,
                std::chrono::steady_clock::time_point now);
@@ -36,9 +38,12 @@ class UpstreamPool {
   void sweep(std::chrono::steady_clock::time_point now, std::chrono::milliseconds idle_timeout);
   void clear() { idle_.clear(); }
   std::size_t idle_count() const;
+  // Connections closed because the pod had sent something while they were idle.
+  std::uint64_t retired_dirty() const { return retired_dirty_; }
 
  private:
   std::size_t max_idle_;
+  std::uint64_t retired_dirty_ = 0;
   std::unordered_map<boost::asio::ip::tcp::endpoint,
                      std::vector<std::unique_ptr<UpstreamConnection>>, EndpointHash>
       idle_;

@@ -60,14 +60,14 @@ start_foobar_pods() {
     start "$gatehouse" echo --listen 127.0.0.1:${ports[-1]} --name $name 2>>"$log"
   done
 }
-# start_serve [ARG...]: gatehouse serve on $workdir/manifests, two workers, a free port in $proxy
+# start_serve [ARG...]: gatehouse serve on $workdir/manifests, $serve_workers workers (default 2), a free port in $proxy
 # (and $url), its PID in $serve_pid, its log in $workdir/serve.log; waits until the pods and the
 # proxy listen (prints the logs and exits when they do not).
 start_serve() {
   local p
   proxy=$(free_port)
   url=http://127.0.0.1:$proxy
-  start "$gatehouse" serve -m "$workdir/manifests" --listen 127.0.0.1:$proxy --workers 2 "$@" \
+  start "$gatehouse" serve -m "$workdir/manifests" --listen 127.0.0.1:$proxy --workers ${serve_workers:-2} "$@" \
     2>"$workdir/serve.log"
   serve_pid=$last_pid
   for p in "${ports[@]}" $proxy; do wait_port $p || { cat "$workdir"/*.log; exit 1; }; done
@@ -155,4 +155,9 @@ rss_watch_check() {
   if [ -n "$peak" ] && [ -n "$rss_before" ] && [ $((peak - rss_before)) -le $limit ]; then
     echo "ok: the highest RSS sample is at most $1 MiB above the start"
   else fail "RSS peaked at ${peak:-?} KiB from ${rss_before:-?} KiB (limit +$1 MiB)"; fi
+}
+# require_python_h2: sets $py to Debian's python3 and exits 77 (skipped) when it lacks python3-h2.
+require_python_h2() {
+  py=/usr/bin/python3
+  timeout 10 $py -c 'import h2' 2>/dev/null || { echo "skipped: no python3-h2"; exit 77; }
 }

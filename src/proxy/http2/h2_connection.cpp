@@ -218,11 +218,16 @@ asio::awaitable<void> H2Connection::sweeper() {
       if (now < s.deadline || s.closed) continue;
       s.timed_out = true;
       s.deadline = Clock::time_point::max();
-      if (s.upstream) {
-        interrupt(s.upstream->socket());  // the exchange answers 504 or resets the stream
-      } else {
+      if (s.upstream) interrupt(s.upstream->socket());
+      if (s.responded) {
+        // Too late for a 504: the response is under way (a client that stopped reading, a pod
+        // that stopped sending). The stream ends here, whatever its exchange waits for.
+        s.reset = true;
+        nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, s.id, NGHTTP2_CANCEL);
+      } else if (!s.upstream) {
         nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, s.id, NGHTTP2_CANCEL);
       }
+      // Otherwise the exchange answers 504 once the interrupted pod read returns.
       s.wake.cancel();
     }
     if (streams_.empty() && live_exchanges_ == 0 && now - idle_since_ >= timeouts.idle) {

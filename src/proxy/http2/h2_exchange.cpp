@@ -110,20 +110,25 @@ asio::awaitable<void> H2Connection::route(Stream& s) {
   const std::string_view query =
       question == std::string::npos ? std::string_view() : std::string_view(s.path).substr(question + 1);
   std::string path;
-  switch (normalize_path(raw_path, options.path_policy, path)) {
-    case PathVerdict::kOk:
-      break;
-    case PathVerdict::kTooLong:
-      co_return reply(s, 414);
-    default:
-      co_return reply(s, 400, "invalid path encoding");
-  }
+  if (const PathVerdict verdict = normalize_path(raw_path, options.path_policy, path);
+      verdict != PathVerdict::kOk)
+    co_return reply(s, path_refusal_status(verdict), path_refusal_reason(verdict));
+  if (!valid_query(query)) co_return reply(s, 400, "a character not allowed in the query");
   if (options.ssl_redirect && !client_.tls() && worker_.certs() && worker_.certs()->has_tls(host) &&
       !path.starts_with(kAcmeChallengePrefix)) {
     std::string location;
     https_location(location, host, options.https_port, raw_path, query, question != std::string::npos);
     co_return reply(s, 308, {}, location);
   }
+  // From here on s.path is what the pod receives, whatever its protocol: the normalized path that
+  // is matched below, with the query untouched.
+  const std::size_t path_length = path.size();
+  if (question != std::string::npos) {
+    path += '?';
+    path.append(query);
+  }
+  s.path.swap(path);  // `raw_path` and `query` point into the old one: not used below
+  const std::string_view matched = std::string_view(s.path).substr(0, path_length);
   Generation* generation = worker_.acquire_generation();
   if (!generation) co_return reply(s, 503, "no configuration loaded yet");
   struct Release {
@@ -131,7 +136,7 @@ asio::awaitable<void> H2Connection::route(Stream& s) {
     Generation* g;
     ~Release() { w.release_generation(g); }
   } release{worker_, generation};
-  routing::MatchResult m = generation->table->match(host, path);
+  routing::MatchResult m = generation->table->match(host, matched);
   if (m.kind == routing::MatchKind::kNotFound) co_return reply(s, 404);
   if (generation->endpoints_of(m.cluster_id).empty())
     co_return reply(s, 503, m.cluster->detail);
@@ -454,7 +459,7 @@ asio::awaitable<void> H2Connection::forward(Stream& s, Generation& generation,
   // The response head as one HEADERS frame: names lower-cased (HTTP/2 requires it), fields
   // about the HTTP/1.1 connection dropped.
   const http1::Response& r = response;
-  std::size_t bytes = 0;
+  std::size_t bytes = 20;  // the content-length digits
   for (const http1::Header& h : r.headers) bytes += h.name.size();
   s.head.clear();
   s.head.reserve(bytes);  // the lower-cased names; no reallocation below: views stay valid
@@ -465,13 +470,17 @@ asio::awaitable<void> H2Connection::forward(Stream& s, Generation& generation,
   nv.push_back(field(":status", status_digits));
   for (const http1::Header& h : r.headers) {
     using T = http1::HeaderToken;
-    if (http1::is_hop_by_hop(h.token) &&
-        !(h.token == T::kContentLength && r.body_kind == http1::BodyKind::kContentLength))
-      continue;
+    // Connection fields go; the length is written below, one value.
+    if (http1::is_hop_by_hop(h.token) || h.token == T::kContentLength) continue;
     if (r.connection.count && h.token == T::kUnknown && r.connection.names(h.name)) continue;
     const std::size_t at = s.head.size();
     for (char c : h.name) s.head += ascii_lower(c);
     nv.push_back(field(std::string_view(s.head).substr(at, h.name.size()), h.value));
+  }
+  if (r.body_kind == http1::BodyKind::kContentLength) {
+    const std::size_t at = s.head.size();
+    append_decimal(s.head, r.content_length);
+    nv.push_back(field("content-length", std::string_view(s.head).substr(at)));
   }
   ++worker_.stats().responses[r.status / 100 % 6];
   s.responded = true;

@@ -78,6 +78,13 @@ struct UpstreamCallbacks {
     return 0;
   }
 
+  // A frame nghttp2 refused (a stream error the pod caused): the connection is not trusted with
+  // new streams.
+  static int invalid_frame(nghttp2_session*, const nghttp2_frame*, int, void* user_data) {
+    of(user_data).misbehaved_ = true;
+    return 0;
+  }
+
   static int stream_close(nghttp2_session*, std::int32_t id, std::uint32_t error_code,
                           void* user_data) {
     H2Upstream& self = of(user_data);
@@ -128,6 +135,8 @@ H2Upstream::H2Upstream(asio::io_context& io, std::size_t buffer_size)
                                                             UpstreamCallbacks::data_chunk);
   nghttp2_session_callbacks_set_on_stream_close_callback(callbacks,
                                                          UpstreamCallbacks::stream_close);
+  nghttp2_session_callbacks_set_on_invalid_frame_recv_callback(callbacks,
+                                                               UpstreamCallbacks::invalid_frame);
   nghttp2_option_set_no_auto_window_update(option, 1);
   nghttp2_option_set_no_closed_streams(option, 1);
   nghttp2_option_set_max_settings(option, 32);
@@ -167,7 +176,9 @@ asio::awaitable<bool> H2Upstream::connect(const tcp::endpoint& pod,
 }
 
 bool H2Upstream::usable() const {
-  return !closed_ && !going_away_ &&
+  // want_read is 0 once nghttp2 ended the session itself (a connection error it answered with
+  // GOAWAY).
+  return !closed_ && !going_away_ && !misbehaved_ && nghttp2_session_want_read(session_) != 0 &&
          nghttp2_session_get_remote_settings(session_, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS) >
              streams_.size();
 }
@@ -208,6 +219,9 @@ void H2Upstream::consume(Stream& s, std::size_t n) {
 void H2Upstream::cancel(Stream& s) {
   if (s.ended || closed_) return;
   nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, s.id, NGHTTP2_CANCEL);
+  // DATA already in flight for it is then expected, not a fault of the pod's.
+  if (cancelled_.size() == kRememberedCancels) cancelled_.erase(cancelled_.begin());
+  cancelled_.push_back(s.id);
   wake_writer();
 }
 
@@ -237,14 +251,46 @@ void H2Upstream::wake_writer() {
   if (writer_waiting_) write_wake_.cancel();
 }
 
+bool H2Upstream::feed(const std::uint8_t* bytes, std::size_t n) {
+  while (n > 0) {
+    std::size_t take;
+    if (payload_left_ > 0) {
+      take = std::min<std::size_t>(payload_left_, n);
+      payload_left_ -= take;
+    } else {
+      take = std::min(kFrameHeader - header_have_, n);
+      std::memcpy(header_ + header_have_, bytes, take);
+      header_have_ += take;
+      if (header_have_ == kFrameHeader) {
+        header_have_ = 0;
+        payload_left_ =
+            std::uint32_t{header_[0]} << 16 | std::uint32_t{header_[1]} << 8 | header_[2];
+        const std::int32_t id = static_cast<std::int32_t>(
+            std::uint32_t{header_[5] & 0x7fu} << 24 | std::uint32_t{header_[6]} << 16 |
+            std::uint32_t{header_[7]} << 8 | header_[8]);
+        // Everything before this frame has been fed: the stream's state is current. DATA for a
+        // stream whose response ended (END_STREAM came), and that we did not reset, means the
+        // pod does not frame its responses as it should (nghttp2 drops it silently).
+        const bool open = nghttp2_session_find_stream(session_, id) != nullptr &&
+                          nghttp2_session_get_stream_remote_close(session_, id) == 0;
+        if (header_[3] == NGHTTP2_DATA && id != 0 && !open &&
+            std::find(cancelled_.begin(), cancelled_.end(), id) == cancelled_.end())
+          misbehaved_ = true;
+      }
+    }
+    if (nghttp2_session_mem_recv(session_, bytes, take) < 0) return false;
+    bytes += take;
+    n -= take;
+  }
+  return true;
+}
+
 asio::awaitable<void> H2Upstream::reader(std::shared_ptr<H2Upstream> self) {
   (void)self;  // keeps the connection alive while it reads
   while (!closed_) {
     auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buffer_.get(), capacity_), kTuple);
     if (ec) break;
-    const ssize_t fed =
-        nghttp2_session_mem_recv(session_, reinterpret_cast<const std::uint8_t*>(buffer_.get()), n);
-    if (fed < 0) break;
+    if (!feed(reinterpret_cast<const std::uint8_t*>(buffer_.get()), n)) break;
     if (retired_ && streams_.empty()) break;
     wake_writer();
   }

@@ -79,6 +79,9 @@ class H2Upstream : public std::enable_shared_from_this<H2Upstream> {
   boost::asio::awaitable<void> writer(std::shared_ptr<H2Upstream> self);
   void wake_writer();
   void fail_all();
+  // Feeds the pod's bytes to nghttp2 frame by frame, so that each DATA frame's stream is checked
+  // once every frame before it has been processed. False on a connection error.
+  bool feed(const std::uint8_t* bytes, std::size_t n);
 
   boost::asio::ip::tcp::socket socket_;
   std::unique_ptr<char[]> buffer_;
@@ -91,6 +94,15 @@ class H2Upstream : public std::enable_shared_from_this<H2Upstream> {
   bool closed_ = false;
   bool going_away_ = false;  // GOAWAY received: no new streams
   bool retired_ = false;     // out of the worker's pool: closes when idle
+  // The pod sent what a well-framed connection never carries (DATA on a stream that ended, a
+  // frame nghttp2 refused): no new streams; the worker retires it (docs/decisions/0011).
+  bool misbehaved_ = false;
+  static constexpr std::size_t kRememberedCancels = 32;
+  std::vector<std::int32_t> cancelled_;  // streams we reset lately: their late DATA is expected
+  static constexpr std::size_t kFrameHeader = 9;
+  std::uint8_t header_[kFrameHeader] = {};  // the frame header being read
+  std::size_t header_have_ = 0;
+  std::uint32_t payload_left_ = 0;  // of the current frame's payload, still to come
   std::chrono::steady_clock::time_point idle_since_;
 };
 
