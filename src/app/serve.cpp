@@ -169,6 +169,8 @@ class Controller {
   }
 
   void set_status(status::StatusWriter* writer) { status_ = writer; }
+  // How to reload again later (in 1 s) when a file could not be read.
+  void set_retry(std::function<void()> retry) { retry_ = std::move(retry); }
 
   // Ready once a configuration is loaded, and no longer once draining: the load balancer's
   // readiness probe then stops sending new connections while in-flight requests finish.
@@ -179,9 +181,28 @@ class Controller {
   bool reload_or_throw(const source::Changes& changes) {
     const auto started = Clock::now();
     source::Reloaded r = cache_.reload(changes);
+    if (!r.unreadable.empty()) {
+      // An I/O problem (out of file descriptors, say) is not a parse error, and no event will
+      // come when it passes: read again until it does.
+      if (retry_) retry_();
+      if (table_) {
+        log_changed(r.diagnostics);
+        log("cannot read " + r.unreadable.front() +
+            (r.unreadable.size() > 1 ? " and " + std::to_string(r.unreadable.size() - 1) + " more"
+                                     : std::string()) +
+            ": keeping the last good configuration; trying again in 1 s");
+        // The changes this reload consumed were not compiled: the next compile is a whole one.
+        compile_all_next_ = true;
+        return true;
+      }
+    }
+    if (compile_all_next_) {
+      r.changes = model::ObjectChanges::everything();
+      compile_all_next_ = false;
+    }
     // Events for files that are not manifests (an editor's temporary file) change nothing.
     if (table_ && r.decoded == 0 && r.files == last_files_ && !r.merged &&
-        r.changes.keys.empty())
+        r.changes.keys.empty() && !r.changes.all)
       return true;
     last_files_ = r.files;
     // A file that no longer parses at all (a diagnostic naming no object) would drop every
@@ -258,6 +279,7 @@ class Controller {
   const ServeOptions& options_;
   std::vector<std::unique_ptr<proxy::Worker>>& workers_;
   source::ManifestCache cache_;
+  std::function<void()> retry_;
   routing::CompileOptions compile_options_;
   routing::Compiler compiler_{compile_options_};
   std::shared_ptr<const routing::RouteTable> table_;
@@ -404,6 +426,13 @@ int run_serve(const ServeOptions& options) {
   if (!controller.init_options(from_api_server)) return 2;
 
   asio::io_context control;
+  asio::steady_timer reload_retry(control);
+  controller.set_retry([&reload_retry, &controller] {
+    reload_retry.expires_after(std::chrono::seconds(1));
+    reload_retry.async_wait([&controller](const boost::system::error_code& ec) {
+      if (!ec) controller.reload(source::Changes::everything());
+    });
+  });
   std::unique_ptr<source::FileWatcher> watcher;
   std::unique_ptr<source::kube::ApiClient> api;
   std::unique_ptr<status::StatusWriter> status_writer;

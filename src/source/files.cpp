@@ -36,7 +36,8 @@ bool is_manifest_name(const std::string& name) {
 
 // The manifests directly inside `dir`, sorted by name. Symlinks are followed (a ConfigMap
 // volume's visible files are links into its hidden ..data directory).
-std::vector<std::string> list_directory(const std::string& dir, model::Diagnostics& diagnostics) {
+std::vector<std::string> list_directory(const std::string& dir, model::Diagnostics& diagnostics,
+                                        std::vector<std::string>* unlisted) {
   std::vector<std::string> names;
   std::error_code ec;
   fs::directory_iterator it(dir, ec), end;
@@ -58,7 +59,10 @@ std::vector<std::string> list_directory(const std::string& dir, model::Diagnosti
     }
     if (fs::is_regular_file(status)) names.push_back(std::move(name));
   }
-  if (ec) add_error(dir, "cannot list directory: " + ec.message(), diagnostics);
+  if (ec) {
+    add_error(dir, "cannot list directory: " + ec.message(), diagnostics);
+    if (unlisted) unlisted->push_back(dir);
+  }
   std::sort(names.begin(), names.end());
   std::vector<std::string> files;
   files.reserve(names.size());
@@ -98,7 +102,8 @@ std::optional<std::string> read_manifest_file(const std::string& file,
 }
 
 std::vector<std::string> expand_manifest_paths(const std::vector<std::string>& paths,
-                                               model::Diagnostics& diagnostics) {
+                                               model::Diagnostics& diagnostics,
+                                               std::vector<std::string>* unlisted) {
   std::vector<std::string> files;
   for (const std::string& path : paths) {
     std::error_code ec;
@@ -108,7 +113,8 @@ std::vector<std::string> expand_manifest_paths(const std::vector<std::string>& p
       continue;
     }
     if (fs::is_directory(status)) {
-      for (auto& file : list_directory(path, diagnostics)) files.push_back(std::move(file));
+      for (auto& file : list_directory(path, diagnostics, unlisted))
+        files.push_back(std::move(file));
     } else {
       files.push_back(path);  // named explicitly: read whatever its name or type
     }

@@ -21,9 +21,11 @@ struct Loaded {
 // be read is an error diagnostic; the other paths still load.
 Loaded load_manifests(const std::vector<std::string>& paths);
 
-// The files `paths` name, expanded and sorted as load_manifests reads them.
+// The files `paths` name, expanded and sorted as load_manifests reads them. Directories that
+// exist but could not be listed (out of descriptors, say) are also added to `unlisted`.
 std::vector<std::string> expand_manifest_paths(const std::vector<std::string>& paths,
-                                               model::Diagnostics& diagnostics);
+                                               model::Diagnostics& diagnostics,
+                                               std::vector<std::string>* unlisted = nullptr);
 
 // The content of `file`, or nullopt with one error diagnostic (cannot open, read failed, or
 // larger than 64 MiB). Shared by load_manifests and ManifestCache so both report alike.

@@ -175,6 +175,10 @@ bool ManifestCache::refresh(Entry& entry, std::optional<Stamp> stamp, std::int64
   const bool racy = !stamp || stamp->mtime_ns >= now_ns || stamp->ctime_ns >= now_ns;
   model::Diagnostics diagnostics;
   std::optional<std::string> text = read_manifest_file(entry.file, diagnostics);
+  // A file that could not be read (out of descriptors, an I/O error) is not malformed: it is
+  // read again on every reload until it is, and serve schedules one (Reloaded::unreadable).
+  entry.unreadable = !text;
+  if (!text) stamp.reset();
   if (text && entry.racy_text && *text == *entry.racy_text) {
     // Read again only because its stamp could not be trusted, and unchanged: nothing to decode.
     entry.racy = racy;
@@ -200,7 +204,7 @@ bool ManifestCache::refresh(Entry& entry, std::optional<Stamp> stamp, std::int64
 
 bool ManifestCache::refresh_named(const Changes& changes, Reloaded& out,
                                   std::vector<Changed>& changed) {
-  if (!merged_ || aliased_) return false;
+  if (!merged_ || aliased_ || sweep_next_) return false;
   std::vector<Entry*> check;
   for (const std::string& path : changes.files) {
     auto it = by_watched_path_.find(path);
@@ -208,7 +212,7 @@ bool ManifestCache::refresh_named(const Changes& changes, Reloaded& out,
     check.push_back(it->second);
   }
   for (auto& [file, entry] : entries_)
-    if (entry.racy) check.push_back(&entry);
+    if (entry.racy || entry.unreadable) check.push_back(&entry);
   std::sort(check.begin(), check.end());
   check.erase(std::unique(check.begin(), check.end()), check.end());
 
@@ -231,7 +235,17 @@ bool ManifestCache::refresh_named(const Changes& changes, Reloaded& out,
 
 void ManifestCache::sweep(Reloaded& out, std::vector<Changed>& changed) {
   expand_diagnostics_.clear();
-  const std::vector<std::string> files = expand_manifest_paths(paths_, expand_diagnostics_);
+  std::vector<std::string> unlisted;
+  const std::vector<std::string> files =
+      expand_manifest_paths(paths_, expand_diagnostics_, &unlisted);
+  if (!unlisted.empty() && merged_) {
+    // A directory that could not be listed has not lost its files: keep every entry as it is,
+    // report it, and sweep again next time.
+    out.unreadable = std::move(unlisted);
+    sweep_next_ = true;
+    return;
+  }
+  sweep_next_ = false;
   std::unordered_map<std::string, Entry> next;  // nodes move over whole: Entry* stay valid
   next.reserve(files.size());
   order_.clear();
@@ -377,6 +391,8 @@ Reloaded ManifestCache::reload(const Changes& changes) {
                            entry->diagnostics.end());
   out.diagnostics.insert(out.diagnostics.end(), merge_diagnostics_.begin(),
                          merge_diagnostics_.end());
+  for (const Entry* entry : order_)
+    if (entry->unreadable) out.unreadable.push_back(entry->file);
   out.objects = merged_;
   return out;
 }

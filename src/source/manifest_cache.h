@@ -31,6 +31,10 @@ struct Reloaded {
   std::size_t decoded = 0;  // of those, how many were decoded again this time
   std::size_t statted = 0;  // how many were stat'ed to find that out
   bool merged = false;      // every file's objects were merged anew (not patched by the change)
+  // Files that could not be read, or directories that could not be listed, this time (cannot
+  // open, read failed): an I/O problem, not a malformed file. They are read again on the next
+  // reload, whatever the change names; an unlisted directory keeps its files' objects.
+  std::vector<std::string> unreadable;
   // Which objects differ from the previous reload's: the keys of every object the changed files
   // defined before or define now, or `all` after a full merge (and on the first reload).
   model::ObjectChanges changes;
@@ -82,7 +86,8 @@ class ManifestCache {
   struct Entry {
     std::string file;                // as expanded (what origins name)
     std::string watched_path;        // absolute and lexically normal, as Changes names it
-    std::optional<Stamp> stamp;      // nullopt: could not stat; always read again
+    std::optional<Stamp> stamp;      // nullopt: could not stat or read; always read again
+    bool unreadable = false;         // the last read failed (Reloaded::unreadable)
     bool racy = true;                // timestamp not older than the read: read again next time
     std::optional<std::string> racy_text;  // what was read, kept while racy: an unchanged
                                            // re-read then costs a comparison, not a decode
@@ -101,6 +106,8 @@ class ManifestCache {
   };
 
   static std::optional<Stamp> stamp_of(const std::string& file);
+  // A directory could not be listed last time: the next reload sweeps again.
+  bool sweep_next_ = false;
   // Reads `entry`'s file again and, unless it is the racy text read last time, decodes it and
   // records its old objects in `changed`. Returns whether it decoded.
   static bool refresh(Entry& entry, std::optional<Stamp> stamp, std::int64_t now_ns,

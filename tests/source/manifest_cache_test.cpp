@@ -5,7 +5,11 @@
 
 #include "source/temp_dir_fixture.h"
 #include <stdlib.h>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <initializer_list>
@@ -14,6 +18,7 @@
 #include <fstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "source/files.h"
 
@@ -210,6 +215,59 @@ TEST_F(ManifestCacheTest, UnreadableThenMissingFileIsReportedEachTime) {
 // What FileWatcher reports after writing `names`.
 Changes named(std::initializer_list<std::string> paths) {
   return Changes{false, std::set<std::string>(paths)};
+}
+
+// Takes every descriptor the process may open (under a limit lowered for the purpose), so the
+// next open() fails with EMFILE, until the guard goes.
+class OutOfDescriptors {
+ public:
+  OutOfDescriptors() {
+    ::getrlimit(RLIMIT_NOFILE, &saved_);
+    int highest = 0;
+    for (const auto& entry : fs::directory_iterator("/proc/self/fd"))
+      highest = std::max(highest, std::stoi(entry.path().filename().string()));
+    rlimit tight = saved_;
+    tight.rlim_cur = static_cast<rlim_t>(highest + 8);
+    ::setrlimit(RLIMIT_NOFILE, &tight);
+    for (int fd; (fd = ::open("/dev/null", O_RDONLY)) >= 0;) held_.push_back(fd);
+  }
+  ~OutOfDescriptors() {
+    for (int fd : held_) ::close(fd);
+    ::setrlimit(RLIMIT_NOFILE, &saved_);
+  }
+
+ private:
+  rlimit saved_{};
+  std::vector<int> held_;
+};
+
+// A change that lands while the process cannot open files is an I/O problem, not a malformed file:
+// the file is named in `unreadable` and read again on the next reload, even one that names only
+// another file (no event will come for it again).
+TEST_F(ManifestCacheTest, AFileThatCouldNotBeReadIsReadAgainOnTheNextReload) {
+  write("a.yaml", service_yaml("a"));
+  write("b.yaml", service_yaml("b"));
+  let_clock_tick();
+  ManifestCache cache({dir_});
+  Reloaded first = cache.reload();
+  EXPECT_TRUE(first.unreadable.empty());
+
+  write("a.yaml", service_yaml("a", 9090));
+  let_clock_tick();
+  Reloaded starved;
+  {
+    OutOfDescriptors guard;
+    starved = cache.reload(named({path("a.yaml")}));
+  }
+  ASSERT_EQ(starved.unreadable.size(), 1u) << summary(starved);
+  EXPECT_EQ(starved.unreadable[0], path("a.yaml"));
+
+  Reloaded retried = cache.reload(named({path("b.yaml")}));
+  EXPECT_TRUE(retried.unreadable.empty()) << summary(retried);
+  EXPECT_EQ(summary(retried), summary(load_manifests({dir_})));
+  EXPECT_NE(summary(retried).find("Service default/a " + path("a.yaml") + "#0 9090"),
+            std::string::npos)
+      << summary(retried);
 }
 
 TEST_F(ManifestCacheTest, NamedChangeStatsOnlyThatFileAndPatchesTheResult) {
