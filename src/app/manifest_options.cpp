@@ -19,13 +19,30 @@ void ManifestOptions::add_to(CLI::App& command, bool manifests_required) {
       ->capture_default_str();
   command.add_option("--default-backend", default_backend,
                      "NAMESPACE/SERVICE:PORT answering requests no rule matches (default: 404)");
+  command
+      .add_option_function<std::string>(
+          "--unsupported-annotations",
+          [this](const std::string& value) {
+            if (!routing::parse_unsupported_annotations(value, unsupported_annotations))
+              throw CLI::ValidationError("--unsupported-annotations", "expected refuse or warn");
+          },
+          "Another controller's annotation gatehouse does not implement (ingress-nginx's auth-url, "
+          "whitelist-source-range, ...): refuse (default) leaves an Ingress whose annotation "
+          "protects it unserved; warn serves it without, with a warning")
+      ->type_name("refuse|warn");
+}
+
+routing::CompileOptions ManifestOptions::compile_options() const {
+  routing::CompileOptions out;
+  out.ingress_class = ingress_class;
+  out.watch_ingress_without_class = watch_ingress_without_class;
+  out.unsupported_annotations = unsupported_annotations;
+  return out;
 }
 
 Loaded load_and_compile(const ManifestOptions& options) {
   Loaded out;
-  routing::CompileOptions compile_options;
-  compile_options.ingress_class = options.ingress_class;
-  compile_options.watch_ingress_without_class = options.watch_ingress_without_class;
+  routing::CompileOptions compile_options = options.compile_options();
   if (!options.default_backend.empty()) {
     auto ref = routing::parse_service_ref(options.default_backend);
     if (!ref) {

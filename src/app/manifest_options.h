@@ -17,9 +17,14 @@ struct ManifestOptions {
   std::string ingress_class = routing::kDefaultClassName;
   bool watch_ingress_without_class = true;  // files were given to us: serve class-less Ingresses
   std::string default_backend;              // NAMESPACE/SERVICE:PORT, "" for the built-in 404
+  // --unsupported-annotations: "refuse" (an Ingress whose unimplemented annotation would expose
+  // it is not served) or "warn" (served without it, with a warning).
+  routing::UnsupportedAnnotations unsupported_annotations = routing::UnsupportedAnnotations::kRefuse;
 
   // `manifests_required` false where another source can stand in (serve --kubeconfig).
   void add_to(CLI::App& command, bool manifests_required = true);
+  // The compiler's options these give (the default backend, which can fail, apart).
+  routing::CompileOptions compile_options() const;
 };
 
 struct Loaded {

@@ -92,7 +92,7 @@ class Controller {
 
   // `from_api_server`: class-less Ingresses are served only when asked for (as ingress-nginx).
   bool init_options(bool from_api_server) {
-    compile_options_.ingress_class = options_.manifests.ingress_class;
+    compile_options_ = options_.manifests.compile_options();
     compile_options_.watch_ingress_without_class =
         from_api_server && !options_.without_class_given
             ? false
@@ -141,7 +141,7 @@ class Controller {
             rejections.insert(rejections.end(), refused.errors.begin(), refused.errors.end());
         for (const auto& d : compiled.diagnostics)
           if (d.kind == "Ingress" && d.severity == model::Severity::kError &&
-              compiler_.owns(d.namespace_, d.name))
+              (compiler_.owns(d.namespace_, d.name) || compiler_.refused(d.namespace_, d.name)))
             rejections.push_back(d);
         status_->update(
             *update.objects,

@@ -366,7 +366,15 @@ void decode_one(const json::value& value, const Origin& origin, const ItemDefaul
     if (defaults.api_version.empty()) return r.error("apiVersion", "required");
     api_version = defaults.api_version;
   }
-  if (!info) return;  // a kind gatehouse does not read (Deployment, ConfigMap, ...)
+  if (!info) {
+    // A kind gatehouse does not read (Deployment, ConfigMap, HTTPRoute ...): one line says so, so
+    // that nobody takes it for applied.
+    context.severity = Severity::kWarning;
+    context.message = "not read: gatehouse reads Ingress, IngressClass, Service, EndpointSlice "
+                      "and Secret";
+    diagnostics.push_back(std::move(context));
+    return;
+  }
   if (*api_version != info->api_version) {
     return r.error("apiVersion", "unsupported apiVersion " + quoted(*api_version) + " for " + kind +
                                      " (want " + std::string(info->api_version) + ")");

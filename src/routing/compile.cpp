@@ -1,5 +1,7 @@
 #include "routing/compile.h"
 
+#include "routing/annotations.h"
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -164,6 +166,7 @@ struct Compiler::State {
   Diagnostics class_diagnostics;
 
   std::map<Name, IngressInfo> ingresses;                // every Ingress that is ours
+  std::set<Name> refused;  // ours by class, refused for an annotation (annotations_allow)
   std::map<Name, Diagnostics> ingress_diagnostics;      // of any Ingress; non-empty lists only
   std::map<Age, Name> global_default_candidates;        // ours, no rules, a defaultBackend
   std::unordered_map<std::string, HostInfo> hosts;
@@ -230,6 +233,31 @@ struct Compiler::State {
     if (legacy != ingress.meta.annotations.end()) return legacy->second == options.ingress_class;
     if (default_class_controller) return *default_class_controller == options.controller;
     return options.watch_ingress_without_class;
+  }
+
+  // Reports the annotations of other controllers this Ingress carries (annotations.h); false
+  // when one of them, missing, would expose what it protects and the policy is to refuse.
+  bool annotations_allow(const Ingress& ingress, Diagnostics& out) const {
+    bool allow = true;
+    for (const UnsupportedAnnotation& a : unsupported_annotations(ingress.meta.annotations)) {
+      const std::string field = "metadata.annotations[" + a.key + "]";
+      if (!a.exposing) {
+        warn(out, ingress, field, "not implemented by gatehouse: ignored");
+      } else if (options.unsupported_annotations == UnsupportedAnnotations::kWarn) {
+        warn(out, ingress, field,
+             "not implemented by gatehouse: served WITHOUT " + std::string(a.why) +
+                 " (--unsupported-annotations=warn)");
+      } else {
+        out.push_back(Diagnostic{Severity::kError, ingress.meta.origin, "Ingress",
+                                 ingress.meta.namespace_, ingress.meta.name, field,
+                                 "not implemented by gatehouse, and serving the Ingress without " +
+                                     std::string(a.why) +
+                                     " would expose it: the Ingress is not served "
+                                     "(--unsupported-annotations=warn serves it anyway)"});
+        allow = false;
+      }
+    }
+    return allow;
   }
 
   // ---- clusters
@@ -370,10 +398,14 @@ struct Compiler::State {
     }
     ingress_diagnostics.erase(name);
 
+    refused.erase(name);
     const Ingress* ingress = ingress_objects.find(name.first, name.second);
     if (!ingress) return;
     Diagnostics diagnostics;
-    if (is_ours(*ingress, diagnostics)) {
+    const bool ours = is_ours(*ingress, diagnostics);
+    if (ours && !annotations_allow(*ingress, diagnostics)) {
+      refused.insert(name);  // its paths answer as if it did not exist
+    } else if (ours) {
       IngressInfo info;
       info.created = created_of(*ingress);
       bool named_host = false;
@@ -617,6 +649,10 @@ Compiled Compiler::compile(const model::Objects& objects, const model::ObjectCha
 // Ingresses (by namespace/name), hosts (in table order), the default backend.
 bool Compiler::owns(const std::string& namespace_, const std::string& name) const {
   return state_->ingresses.count(Name(namespace_, name)) > 0;
+}
+
+bool Compiler::refused(const std::string& namespace_, const std::string& name) const {
+  return state_->refused.count(Name(namespace_, name)) > 0;
 }
 
 bool Compiler::would_own(const model::Ingress& ingress) const {

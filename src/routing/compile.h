@@ -16,6 +16,7 @@
 #include "model/diagnostic.h"
 #include "model/object_changes.h"
 #include "model/objects.h"
+#include "routing/annotations.h"
 #include "routing/route_table.h"
 
 namespace gatehouse::routing {
@@ -39,6 +40,9 @@ struct CompileOptions {
   // Serve Ingresses that name no class at all (SPEC.md §1.4). On for file sources.
   bool watch_ingress_without_class = true;
   std::optional<ServiceRef> default_backend;  // --default-backend
+  // What an annotation of another controller that gatehouse does not implement does to its
+  // Ingress (routing/annotations.h): --unsupported-annotations.
+  UnsupportedAnnotations unsupported_annotations = UnsupportedAnnotations::kRefuse;
 };
 
 struct Compiled {
@@ -66,6 +70,9 @@ class Compiler {
 
   // Whether the last compile found this Ingress to be ours (its class, SPEC.md §1.4).
   bool owns(const std::string& namespace_, const std::string& name) const;
+  // Whether the last compile refused this Ingress of ours for an annotation it does not
+  // implement (its errors say which): it is not served, but its Events are ours to write.
+  bool refused(const std::string& namespace_, const std::string& name) const;
   // Whether an Ingress with this class (ingressClassName, annotations) would be ours, by the
   // IngressClasses of the last compile: for Ingresses that failed validation.
   bool would_own(const model::Ingress& ingress) const;

@@ -63,6 +63,30 @@ timeout 10 "$gatehouse" validate -m /nonexistent/gatehouse >/dev/null 2>&1
 status=$?
 [ $status -eq 1 ] || fail "validate of a missing path exited $status, want 1"
 
+# Another controller's annotations: an Ingress protected by one gatehouse does not implement is
+# refused (validate exits 1 and names each annotation), never routed open; a harmless one is a
+# warning; --unsupported-annotations=warn serves the protected one with a warning saying so.
+data=tests/e2e/data/nginx-annotations.yaml
+out=$(timeout 10 "$gatehouse" validate -m $data)
+status=$?
+[ $status -eq 1 ] || fail "validate of an Ingress with auth-url exited $status, want 1"
+expect_line "$out" 'error: Ingress shop/protected: metadata\.annotations\[nginx\.ingress\.kubernetes\.io/auth-url\]: .*not served' "auth-url refuses"
+expect_line "$out" 'error: Ingress shop/protected: metadata\.annotations\[nginx\.ingress\.kubernetes\.io/whitelist-source-range\]: ' "allow-list refuses"
+expect_line "$out" 'warning: Ingress shop/protected: metadata\.annotations\[nginx\.ingress\.kubernetes\.io/rewrite-target\]: not implemented by gatehouse: ignored' "rewrite-target named"
+expect_line "$out" 'warning: Ingress shop/storefront: metadata\.annotations\[nginx\.ingress\.kubernetes\.io/proxy-body-size\]: ' "proxy-body-size named"
+expect_line "$out" 'warning: HTTPRoute shop/later: not read' "HTTPRoute not read"
+out=$(timeout 10 "$gatehouse" routes -m $data 2>/dev/null)
+grep -q 'admin\.shop\.example' <<<"$out" && fail "the protected Ingress was routed: $out"
+expect_line "$out" 'www\.shop\.example' "the storefront is routed"
+out=$(timeout 10 "$gatehouse" validate -m $data --unsupported-annotations warn)
+status=$?
+[ $status -eq 0 ] || fail "validate --unsupported-annotations warn exited $status, want 0"
+expect_line "$out" 'warning: Ingress shop/protected: .*auth-url\]: not implemented by gatehouse: served WITHOUT authentication' "warn says what is missing"
+out=$(timeout 10 "$gatehouse" routes -m $data --unsupported-annotations warn 2>/dev/null)
+expect_line "$out" 'admin\.shop\.example' "warn: the protected Ingress is routed"
+err=$(timeout 10 "$gatehouse" validate -m $data --unsupported-annotations ignore 2>&1)
+expect_line "$err" 'expected refuse or warn' "a bad policy is refused, naming the choices"
+
 # serve refuses a settle time it cannot use, naming the flag, before listening anywhere.
 err=$(timeout 10 "$gatehouse" serve -m examples/foobar.yaml -l 127.0.0.1:0 --settle-ms -1 2>&1)
 status=$?

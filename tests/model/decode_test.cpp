@@ -89,7 +89,8 @@ spec:
   EXPECT_EQ(ing.rules[0].paths[0].backend.service->port.number, 8080);
 
   // One warning per path without pathType; the Deployment is silently ignored.
-  EXPECT_EQ(count(d.diagnostics, Severity::kWarning), 4) << dump(d.diagnostics);
+  // The four missing pathTypes, and one line saying the Deployment is not read.
+  EXPECT_EQ(count(d.diagnostics, Severity::kWarning), 5) << dump(d.diagnostics);
   EXPECT_EQ(d.diagnostics[0].field, "spec.rules[0].http.paths[0].pathType");
   EXPECT_EQ(d.diagnostics[0].name, "foobar");
   EXPECT_EQ(d.diagnostics[0].namespace_, "default");
@@ -115,7 +116,9 @@ TEST(DecodeYaml, EmptyDocumentsAreSkippedButCounted) {
   EXPECT_TRUE(decode("# nothing\n").diagnostics.empty());
 }
 
-TEST(DecodeYaml, UnknownKindsAreIgnored) {
+// Kinds gatehouse does not read are skipped, each with one warning line, so that nobody takes
+// an HTTPRoute or a ConfigMap in the manifests for applied.
+TEST(DecodeYaml, UnknownKindsAreSkippedWithOneLineEach) {
   Decoded d = decode(R"(apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web}
@@ -129,7 +132,11 @@ apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: {name: r}
 )");
-  EXPECT_TRUE(d.diagnostics.empty()) << dump(d.diagnostics);
+  ASSERT_EQ(d.diagnostics.size(), 3u) << dump(d.diagnostics);
+  EXPECT_EQ(count(d.diagnostics, Severity::kWarning), 3);
+  EXPECT_EQ(d.diagnostics[2].to_string(),
+            "test.yaml#2: warning: HTTPRoute r: not read: gatehouse reads Ingress, IngressClass, "
+            "Service, EndpointSlice and Secret");
   EXPECT_TRUE(d.objects.ingresses.empty());
   EXPECT_TRUE(d.objects.services.empty());
 }
