@@ -101,7 +101,10 @@ asio::awaitable<void> Session::start(std::shared_ptr<Session> self) {
     }
   } else {
     co_await self->run();
-    if (self->h2c_) co_await self->run_http2(self->in_end_);
+    if (self->h2c_)
+      co_await self->run_http2(self->in_end_);
+    else if (self->linger_ && self->client_.is_open() && !self->timed_out_)
+      co_await self->linger();
   }
   self->phase_ = Phase::kClosed;
   boost::system::error_code ec;
@@ -166,6 +169,22 @@ void Session::compact_input() {
     std::memmove(in_.get(), in_.get() + in_start_, in_end_ - in_start_);
     in_end_ -= in_start_;
     in_start_ = 0;
+  }
+}
+
+// After an error reply that closes the connection the client may still be sending (the body of
+// a request we refused): closing with unread bytes makes the kernel answer RST, which can
+// destroy the reply before the client read it. Half-close, then drop what comes (1 MiB, 2 s at
+// most), as nginx's lingering close does.
+asio::awaitable<void> Session::linger() {
+  boost::system::error_code ignored;
+  client_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  set_deadline(Phase::kResponse, std::chrono::seconds(2));
+  const std::size_t capacity = worker_.options().buffer_size;
+  for (std::size_t dropped = 0; dropped < (1u << 20);) {
+    auto [ec, n] = co_await client_.read_some(asio::buffer(in_.get(), capacity));
+    if (ec) break;
+    dropped += n;
   }
 }
 
@@ -413,7 +432,7 @@ asio::awaitable<Session::Outcome> Session::forward(Generation& generation, std::
                                                    std::size_t head_size, bool tls) {
   const ProxyOptions& options = worker_.options();
   const auto endpoints = generation.endpoints_of(cluster);
-  std::unique_ptr<UpstreamConnection> upstream;
+  UpstreamPtr upstream;
   tcp::endpoint pod;
   EndpointState* state = nullptr;  // pod's health and load record in this worker
   std::uint64_t tried = 0;
@@ -431,7 +450,7 @@ asio::awaitable<Session::Outcome> Session::forward(Generation& generation, std::
     if (upstream) {
       ++worker_.stats().upstream_reuses;
     } else {
-      upstream = std::make_unique<UpstreamConnection>(tcp::socket(worker_.io()),
+      upstream = make_upstream(tcp::socket(worker_.io()),
                                                       options.buffer_size);
       upstream_ = upstream.get();
       set_deadline(Phase::kConnect, options.timeouts.connect);
@@ -536,8 +555,14 @@ asio::awaitable<Session::Outcome> Session::forward(Generation& generation, std::
         up_end -= up_start;
         up_start = 0;
       }
-      auto [ec, n] = co_await upstream->read_some(
-          asio::buffer(upstream->buffer.get() + up_end, capacity - up_end));
+      // A pooled connection's idle watch already reads into buffer[0]: its read is this one.
+      std::tuple<boost::system::error_code, std::size_t> got;
+      if (upstream->watching())
+        got = co_await upstream->async_watched_read(kTuple);
+      else
+        got = co_await upstream->read_some(
+            asio::buffer(upstream->buffer.get() + up_end, capacity - up_end));
+      auto [ec, n] = got;
       if (ec) {
         const bool timed_out = timed_out_;
         timed_out_ = false;
@@ -558,7 +583,7 @@ asio::awaitable<Session::Outcome> Session::forward(Generation& generation, std::
     }
     if (!stale) break;
     // A stale pooled connection: one more try on a new connection to the same pod.
-    upstream = std::make_unique<UpstreamConnection>(tcp::socket(worker_.io()), capacity);
+    upstream = make_upstream(tcp::socket(worker_.io()), capacity);
     upstream_ = upstream.get();
     set_deadline(Phase::kConnect, options.timeouts.connect);
     const ConnectResult reconnected = co_await connect_pod(worker_, *upstream, pod, tls);
@@ -860,6 +885,7 @@ asio::awaitable<Session::Outcome> Session::reply(int status, bool close, std::st
     }
   }
   ++worker_.stats().responses[status / 100 % 6];
+  linger_ |= close && status >= 400;
   set_deadline(Phase::kResponse, worker_.options().timeouts.body_io);
   const bool ok = co_await write_client(head_);
   if (!ok || close) co_return Outcome::kClose;

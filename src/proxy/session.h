@@ -56,6 +56,8 @@ class Session {
   // Serves the rest of the connection as HTTP/2; `initial` bytes are already in in_.
   boost::asio::awaitable<void> run_http2(std::size_t initial);
   boost::asio::awaitable<void> watchdog(std::shared_ptr<Session> self);
+  // Half-closes and drops what the client still sends before the connection closes.
+  boost::asio::awaitable<void> linger();
   void set_deadline(Phase phase, std::chrono::milliseconds timeout);
   void on_timeout();
 
@@ -117,6 +119,7 @@ class Session {
   boost::asio::steady_timer* h2_wake_ = nullptr;  // forward_h2c's event, for on_timeout
   bool nodelay_ = false;
   bool answering_head_ = false;  // the request being handled is HEAD: replies carry no body
+  bool linger_ = false;  // an error reply closes the connection: linger() before closing
   std::uint64_t requests_ = 0;  // requests handled on this connection
 };
 

@@ -27,7 +27,7 @@ bool between_messages(UpstreamConnection& c) {
 }
 }  // namespace
 
-std::unique_ptr<UpstreamConnection> UpstreamPool::acquire(
+UpstreamPtr UpstreamPool::acquire(
     const boost::asio::ip::tcp::endpoint& endpoint, bool tls,
     std::chrono::steady_clock::time_point now,
     std::chrono::milliseconds idle_timeout) {
@@ -35,7 +35,7 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::acquire(
   if (it == idle_.end()) return nullptr;
   auto& list = it->second;
   while (!list.empty()) {
-    std::unique_ptr<UpstreamConnection> c = std::move(list.back());
+    UpstreamPtr c = std::move(list.back());
     list.pop_back();
     const auto idle = now - c->idle_since;
     // Two Service ports may send one pod address different protocols: a connection of the
@@ -43,14 +43,16 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::acquire(
     if (idle >= idle_timeout || c->tls() != tls) continue;
     // Checked every time, however short the idle spell (docs/decisions/0011): a pod that wrote
     // after its response would otherwise hand this request the previous one's bytes.
-    if (between_messages(*c)) return c;
+    const bool clean = c->watching() ? c->watch == UpstreamConnection::Watch::kArmed
+                                     : between_messages(*c);
+    if (clean) return c;
     ++retired_dirty_;
   }
   return nullptr;
 }
 
 void UpstreamPool::release(const boost::asio::ip::tcp::endpoint& endpoint,
-                           std::unique_ptr<UpstreamConnection> connection,
+                           UpstreamPtr connection,
                            std::chrono::steady_clock::time_point now) {
   // OpenSSL may hold bytes the pod sent past the response (read with its last record).
   if (SSL* ssl = connection->ssl(); ssl && SSL_has_pending(ssl)) {
@@ -61,6 +63,7 @@ void UpstreamPool::release(const boost::asio::ip::tcp::endpoint& endpoint,
   if (list.size() >= max_idle_) return;  // closes it
   connection->idle_since = now;
   connection->reused = true;
+  if (!connection->tls()) connection->arm_watch();
   list.push_back(std::move(connection));
 }
 

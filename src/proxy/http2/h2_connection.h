@@ -91,7 +91,7 @@ class H2Connection {
   // A new connection to `pod` in `upstream` (reset unless kConnected; `timed_out`: the stream's
   // deadline ended the attempt).
   boost::asio::awaitable<ConnectResult> connect(Stream& s,
-                                                std::unique_ptr<UpstreamConnection>& upstream,
+                                                UpstreamPtr& upstream,
                                                 const boost::asio::ip::tcp::endpoint& pod,
                                                 bool tls, bool& timed_out);
   // Answers with gatehouse's own response (404, 502, 308, ...).

@@ -262,10 +262,10 @@ void H2Connection::build_upstream_head(Stream& s, const tcp::endpoint& pod, bool
 }
 
 asio::awaitable<ConnectResult> H2Connection::connect(
-    Stream& s, std::unique_ptr<UpstreamConnection>& upstream, const tcp::endpoint& pod, bool tls,
+    Stream& s, UpstreamPtr& upstream, const tcp::endpoint& pod, bool tls,
     bool& timed_out) {
   const ProxyOptions& options = worker_.options();
-  upstream = std::make_unique<UpstreamConnection>(tcp::socket(worker_.io()), options.buffer_size);
+  upstream = make_upstream(tcp::socket(worker_.io()), options.buffer_size);
   s.upstream = upstream.get();
   s.deadline = Clock::now() + options.timeouts.connect;
   const ConnectResult result = co_await connect_pod(worker_, *upstream, pod, tls);
@@ -285,7 +285,7 @@ asio::awaitable<void> H2Connection::forward(Stream& s, Generation& generation,
                                             std::uint32_t cluster, bool tls) {
   const ProxyOptions& options = worker_.options();
   const auto endpoints = generation.endpoints_of(cluster);
-  std::unique_ptr<UpstreamConnection> upstream;
+  UpstreamPtr upstream;
   // s.upstream lets the sweeper and a reset cut the pod connection: never left dangling.
   struct Forget {
     Stream& s;
@@ -425,8 +425,14 @@ asio::awaitable<void> H2Connection::forward(Stream& s, Generation& generation,
         up_end -= up_start;
         up_start = 0;
       }
-      auto [ec, n] = co_await upstream->read_some(
-          asio::buffer(upstream->buffer.get() + up_end, capacity - up_end));
+      // A pooled connection's idle watch already reads into buffer[0]: its read is this one.
+      std::tuple<boost::system::error_code, std::size_t> got;
+      if (upstream->watching())
+        got = co_await upstream->async_watched_read(kTuple);
+      else
+        got = co_await upstream->read_some(
+            asio::buffer(upstream->buffer.get() + up_end, capacity - up_end));
+      auto [ec, n] = got;
       if (gone(s)) co_return;
       if (ec) {
         const bool timed_out = s.timed_out;
