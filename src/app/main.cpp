@@ -8,7 +8,7 @@
 #include "app/print_routes.h"
 #include "app/serve.h"
 #include "proxy/options.h"
-#include "proxy/path_normalize.h"
+#include "routing/path_normalize.h"
 #include "routing/explain.h"
 
 namespace {
@@ -31,11 +31,20 @@ int run_routes(const ManifestOptions& options, const std::string& output) {
     print_diagnostics(loaded.diagnostics, std::cerr);
     gatehouse::app::print_routes_text(*loaded.compiled.table, std::cout);
   }
+  // No rule and errors: every Ingress was rejected (or the paths were unreadable). An empty
+  // table is then a failure to report, not a result.
+  std::size_t errors = 0;
+  for (const auto& d : loaded.diagnostics) errors += d.severity == gatehouse::model::Severity::kError;
+  if (loaded.compiled.table->route_count() == 0 && errors > 0) {
+    std::cerr << "no rules: " << errors << (errors == 1 ? " error" : " errors")
+              << " above rejected what would have made them\n";
+    return 1;
+  }
   return 0;
 }
 
 int run_explain(const ManifestOptions& options, const std::string& host, const std::string& path,
-                const gatehouse::proxy::PathPolicy& policy) {
+                const gatehouse::routing::PathPolicy& policy) {
   auto loaded = gatehouse::app::load_and_compile(options);
   if (!loaded.ok) {
     print_diagnostics(loaded.diagnostics, std::cerr);
@@ -45,17 +54,16 @@ int run_explain(const ManifestOptions& options, const std::string& host, const s
   const auto& table = *loaded.compiled.table;
   // The very normalization serve applies before matching (and sends to the pod): the rule named
   // here is the one serve uses for the same request.
-  const std::string_view raw = std::string_view(path).substr(0, path.find('?'));
-  std::string normalized;
-  const auto verdict =
-      gatehouse::proxy::normalize_path(raw, policy, normalized);
-  if (verdict != gatehouse::proxy::PathVerdict::kOk) {
-    std::cout << "refused: " << gatehouse::proxy::path_refusal_status(verdict) << " ("
-              << gatehouse::proxy::path_refusal_reason(verdict) << "); no rule is consulted\n";
+  auto request = gatehouse::routing::explain_request(table, host, path, policy);
+  if (request.verdict != gatehouse::routing::PathVerdict::kOk) {
+    std::cout << "refused: " << gatehouse::routing::path_refusal_status(request.verdict) << " ("
+              << gatehouse::routing::path_refusal_reason(request.verdict)
+              << "); no rule is consulted\n";
     return 1;
   }
-  if (normalized != raw) std::cout << "path:    " << raw << " is matched as " << normalized << "\n";
-  auto explanation = gatehouse::routing::explain(table, host, normalized);
+  const std::string_view raw = std::string_view(path).substr(0, path.find('?'));
+  if (request.path != raw) std::cout << "path:    " << raw << " is matched as " << request.path << "\n";
+  const auto& explanation = request.explanation;
   gatehouse::app::print_explanation(table, explanation, std::cout);
   return explanation.result.kind == gatehouse::routing::MatchKind::kRoute ? 0 : 1;
 }
@@ -75,8 +83,9 @@ int run_validate(const ManifestOptions& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"gatehouse: a Kubernetes ingress controller"};
+  CLI::App app{"gatehouse: a Kubernetes ingress controller", "gatehouse"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("gatehouse ") + GATEHOUSE_VERSION);
 
   ManifestOptions routes_options, explain_options, validate_options;
   std::string output = "text";
@@ -92,10 +101,10 @@ int main(int argc, char** argv) {
   explain_options.add_to(*explain);
   explain->add_option("--host", host, "The request's Host header")->required();
   explain->add_option("--path", path, "The request path")->capture_default_str();
-  gatehouse::proxy::PathPolicy explain_policy;
-  explain->add_option("--merge-slashes", explain_policy.merge_slashes,
-                      "As serve's --merge-slashes: normalize the path exactly as serve would")
-      ->capture_default_str();
+  gatehouse::routing::PathPolicy explain_policy;
+  gatehouse::app::add_bool_option(*explain, "--merge-slashes", explain_policy.merge_slashes,
+                                  "As serve's --merge-slashes: normalize the path exactly as "
+                                  "serve would");
 
   auto* validate = app.add_subcommand(
       "validate", "Print every diagnostic; exit 1 when any object is rejected");
@@ -136,10 +145,10 @@ int main(int argc, char** argv) {
   serve->add_option("--default-certificate", serve_options.default_certificate,
                     "NAMESPACE/NAME of a kubernetes.io/tls Secret for names no Ingress gives a "
                     "certificate (default: a self-signed one generated at start)");
-  serve->add_flag("--ssl-redirect,!--no-ssl-redirect", serve_options.proxy.ssl_redirect,
-                  "Answer plain-HTTP requests for hosts with TLS configured with a 308 to "
-                  "https (not for /.well-known/acme-challenge/); --ssl-redirect=false turns it off")
-      ->capture_default_str();
+  gatehouse::app::add_bool_option(
+      *serve, "--ssl-redirect", serve_options.proxy.ssl_redirect,
+      "Answer plain-HTTP requests for hosts with TLS configured with a 308 to https (not for "
+      "/.well-known/acme-challenge/)");
   serve->add_option("--https-port", serve_options.https_port,
                     "The port redirects to https name (default: the first --listen-tls port; "
                     "443 behind a load balancer that maps it)")
@@ -149,9 +158,22 @@ int main(int argc, char** argv) {
                     "ADDR:PORT for /healthz and /readyz");
   serve->add_option("--balancer", serve_options.balancer, "round-robin or least-request")
       ->capture_default_str();
-  serve->add_option("--merge-slashes", serve_options.proxy.path_policy.merge_slashes,
-                    "Merge repeated slashes in paths before matching")
-      ->capture_default_str();
+  serve
+      ->add_option_function<std::vector<std::string>>(
+          "--trust-forwarded-from",
+          [&serve_options](const std::vector<std::string>& blocks) {
+            for (const std::string& block : blocks)
+              if (std::string problem = serve_options.proxy.trusted_forwarders.add(block);
+                  !problem.empty())
+                throw CLI::ValidationError("--trust-forwarded-from", problem);
+          },
+          "CIDR blocks (repeatable) of load balancers whose X-Forwarded-For is believed: the pod's "
+          "X-Real-IP is then the client they report. Default: none; the pod gets the TCP peer, "
+          "and a client's X-Forwarded-For as X-Original-Forwarded-For (as ingress-nginx)")
+      ->type_name("CIDR");
+  gatehouse::app::add_bool_option(*serve, "--merge-slashes",
+                                  serve_options.proxy.path_policy.merge_slashes,
+                                  "Merge repeated slashes in paths before matching");
   auto add_ms = [serve](const char* name, std::chrono::milliseconds& value, const char* what) {
     serve->add_option_function<long>(
              name, [&value](long ms) { value = std::chrono::milliseconds(ms); }, what)
@@ -182,6 +204,10 @@ int main(int argc, char** argv) {
   echo->add_option("-n,--name", echo_options.name, "The name it reports")->capture_default_str();
   echo->add_option("--threads", echo_options.threads, "Event loops")->capture_default_str();
 
+  if (argc < 2) {  // no subcommand: say what there is, rather than only that one is missing
+    std::cout << app.help();
+    return 2;
+  }
   CLI11_PARSE(app, argc, argv);
   if (serve->parsed()) {
     serve_options.without_class_given = serve->count("--watch-ingress-without-class") > 0;

@@ -5,6 +5,13 @@
 
 namespace gatehouse::app {
 
+CLI::Option* add_bool_option(CLI::App& command, const std::string& name, bool& value,
+                             const std::string& description) {
+  return command.add_option(name, value, description)
+      ->type_name("true|false")
+      ->default_str(value ? "true" : "false");
+}
+
 void ManifestOptions::add_to(CLI::App& command, bool manifests_required) {
   command
       .add_option("-m,--manifests", manifests,
@@ -13,10 +20,9 @@ void ManifestOptions::add_to(CLI::App& command, bool manifests_required) {
   command.add_option("--ingress-class", ingress_class,
                      "Class name matched against the kubernetes.io/ingress.class annotation")
       ->capture_default_str();
-  command.add_option("--watch-ingress-without-class", watch_ingress_without_class,
-                     "Serve Ingresses that name no class (default: true for manifest files, false "
-                     "for an API server)")
-      ->capture_default_str();
+  add_bool_option(command, "--watch-ingress-without-class", watch_ingress_without_class,
+                  "Serve Ingresses that name no class (default: true for manifest files, false "
+                  "for an API server)");
   command.add_option("--default-backend", default_backend,
                      "NAMESPACE/SERVICE:PORT answering requests no rule matches (default: 404)");
   command

@@ -12,6 +12,11 @@
 
 namespace gatehouse::app {
 
+// A boolean option: `--NAME true|false` (or `--NAME=false`), shown with its default spelled out
+// (CLI11 alone prints "BOOLEAN=1").
+CLI::Option* add_bool_option(CLI::App& command, const std::string& name, bool& value,
+                             const std::string& description);
+
 struct ManifestOptions {
   std::vector<std::string> manifests;
   std::string ingress_class = routing::kDefaultClassName;

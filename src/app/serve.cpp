@@ -16,6 +16,7 @@
 #include <boost/asio/write.hpp>
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <cstdlib>
 #include <map>
@@ -368,6 +369,15 @@ int run_serve(const ServeOptions& options) {
   if (!options.manifests.manifests.empty() && !options.kube.kubeconfig.empty()) {
     log("give --manifests or --kubeconfig, not both");
     return 2;
+  }
+  // A path that does not exist at start is a typo, not a configuration of 0 rules to report
+  // ready with. (One that disappears later keeps the last table: decision 0002.)
+  for (const std::string& path : options.manifests.manifests) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) {
+      log("--manifests " + path + ": no such file or directory");
+      return 2;
+    }
   }
   if (const std::string problem = io_backend_problem(); !problem.empty()) {
     log(problem);

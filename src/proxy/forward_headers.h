@@ -1,12 +1,20 @@
 // The header fields gatehouse adds to every request it forwards to a pod, whatever protocol the
 // client spoke (HTTP/1.1 or HTTP/2): X-Forwarded-For/-Proto/-Host/-Port, X-Real-IP and, when the
 // client sent none, X-Request-ID. The client's own values of the fields gatehouse sets are
-// dropped by the caller (replaced_by_proxy), except X-Forwarded-For, which is extended.
+// dropped by the caller (replaced_by_proxy); its X-Forwarded-For is an input here.
+//
+// Whose X-Forwarded-For is believed (docs/decisions/0011): by default nobody's, as ingress-nginx
+// does: the pod's X-Forwarded-For and X-Real-IP are the TCP peer, and the client's value moves to
+// X-Original-Forwarded-For. When the peer is in --trust-forwarded-from, the client's list is
+// extended with the peer, and X-Real-IP is the rightmost address of it that is not trusted
+// itself (the client as the first trusted load balancer saw it).
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+
+#include "proxy/address_set.h"
 
 namespace gatehouse::proxy {
 
@@ -18,7 +26,14 @@ struct Forwarding {
   std::string_view host;         // the request's host as sent (Host or :authority)
   std::uint16_t port = 0;        // the listener's port
   bool has_request_id = false;   // the client sent an X-Request-ID: kept as is
+  const AddressSet* trusted = nullptr;  // --trust-forwarded-from; null or empty: nobody
 };
+
+// The client's address for X-Real-IP: `peer`, or, when `trusted` holds it, the rightmost
+// address of `forwarded_for` (an X-Forwarded-For value) not in `trusted`. An entry that is not an
+// address ends the walk at the trusted hop to its right.
+std::string_view real_client(std::string_view peer, std::string_view forwarded_for,
+                             bool has_forwarded_for, const AddressSet* trusted);
 
 // Appends the fields, each line ending in CRLF. `random` supplies the request id's 128 bits.
 template <class Random>

@@ -7,7 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "proxy/path_normalize.h"
+#include "proxy/address_set.h"
+#include "routing/path_normalize.h"
 
 namespace gatehouse::proxy {
 
@@ -43,7 +44,7 @@ struct ProxyOptions {
   Http2Limits http2;
   Timeouts timeouts;
   BalancerKind balancer = BalancerKind::kRoundRobin;
-  PathPolicy path_policy;
+  routing::PathPolicy path_policy;
   int connect_attempts = 3;          // distinct endpoints tried when connecting fails
   int failures_to_bench = 3;         // consecutive failures that bench an endpoint ...
   std::chrono::milliseconds bench_time{10000};  // ... for this long
@@ -53,6 +54,8 @@ struct ProxyOptions {
   // challenges excepted), to this port (omitted from the URL when 443).
   bool ssl_redirect = true;
   std::uint16_t https_port = 443;
+  // --trust-forwarded-from: peers whose X-Forwarded-For is believed (forward_headers.h).
+  AddressSet trusted_forwarders;
 };
 
 }  // namespace gatehouse::proxy

@@ -36,7 +36,7 @@ namespace {
 bool replaced_by_proxy(http1::HeaderToken t) {
   using T = http1::HeaderToken;
   return t == T::kXForwardedProto || t == T::kXForwardedHost || t == T::kXForwardedPort ||
-         t == T::kXRealIp;
+         t == T::kXRealIp || t == T::kXOriginalForwardedFor;
 }
 
 // Methods a request may be sent twice with (RFC 9110 §9.2.2): a stale pooled connection is
@@ -268,10 +268,12 @@ asio::awaitable<Session::Outcome> Session::handle(std::size_t head_size) {
   if (req.target_form == http1::TargetForm::kAuthority) co_return co_await reply(405, true);
   if (req.target_form == http1::TargetForm::kAsterisk) co_return co_await reply(404, true);
   // The pod receives path_ (build_upstream_head, h1_to_h2c.cpp): the path that is matched.
-  if (const PathVerdict verdict = normalize_path(req.path, options.path_policy, path_);
-      verdict != PathVerdict::kOk)
-    co_return co_await reply(path_refusal_status(verdict), true, path_refusal_reason(verdict));
-  if (req.has_query && !valid_query(req.query))
+  if (const routing::PathVerdict verdict =
+          routing::normalize_path(req.path, options.path_policy, path_);
+      verdict != routing::PathVerdict::kOk)
+    co_return co_await reply(routing::path_refusal_status(verdict), true,
+                             routing::path_refusal_reason(verdict));
+  if (req.has_query && !routing::valid_query(req.query))
     co_return co_await reply(400, true, "a character not allowed in the query");
   const bool has_body = req.body_kind != http1::BodyKind::kNone &&
                         !(req.body_kind == http1::BodyKind::kContentLength &&
@@ -379,6 +381,7 @@ Forwarding Session::forwarding_of(const http1::Header* forwarded_for,
   forwarding.host = req.target_form == http1::TargetForm::kAbsolute ? req.authority : req.host;
   forwarding.port = local_port_;
   forwarding.has_request_id = has_request_id;
+  forwarding.trusted = &worker_.options().trusted_forwarders;
   return forwarding;
 }
 

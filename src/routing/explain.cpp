@@ -131,4 +131,20 @@ Explanation explain(const RouteTable& table, std::string_view host, std::string_
   return out;
 }
 
+RequestExplanation explain_request(const RouteTable& table, std::string_view host,
+                                   std::string_view target, const PathPolicy& policy) {
+  RequestExplanation out;
+  const std::size_t question = target.find('?');
+  out.verdict = normalize_path(target.substr(0, question), policy, out.path);
+  if (out.verdict == PathVerdict::kOk && question != std::string_view::npos &&
+      !valid_query(target.substr(question + 1)))
+    out.verdict = PathVerdict::kBadCharacter;
+  if (out.verdict != PathVerdict::kOk) {
+    out.path.clear();
+    return out;
+  }
+  out.explanation = explain(table, host, out.path);
+  return out;
+}
+
 }  // namespace gatehouse::routing

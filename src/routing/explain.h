@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "routing/path_normalize.h"
 #include "routing/route_table.h"
 
 namespace gatehouse::routing {
@@ -32,5 +33,16 @@ struct Explanation {
 };
 
 Explanation explain(const RouteTable& table, std::string_view host, std::string_view path);
+
+// explain for a request as serve receives it: `target` (a path, with its query or not) is
+// normalized exactly as serve normalizes it before matching (path_normalize.h); a target serve
+// refuses is refused here too (verdict) and explains nothing.
+struct RequestExplanation {
+  PathVerdict verdict = PathVerdict::kOk;
+  std::string path;  // the path matched: normalized, without the query
+  Explanation explanation;
+};
+RequestExplanation explain_request(const RouteTable& table, std::string_view host,
+                                   std::string_view target, const PathPolicy& policy);
 
 }  // namespace gatehouse::routing

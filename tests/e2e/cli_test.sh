@@ -87,6 +87,37 @@ expect_line "$out" 'admin\.shop\.example' "warn: the protected Ingress is routed
 err=$(timeout 10 "$gatehouse" validate -m $data --unsupported-annotations ignore 2>&1)
 expect_line "$err" 'expected refuse or warn' "a bad policy is refused, naming the choices"
 
+# Found by trying it as a new user (the data-plane issue): no arguments print the help; --version
+# answers; boolean options show true|false and their default, not "BOOLEAN=1"; routes fails when
+# every object was rejected; serve refuses a --manifests path that does not exist.
+out=$(timeout 10 "$gatehouse" 2>&1)
+status=$?
+[ $status -eq 2 ] || fail "gatehouse with no arguments exited $status, want 2"
+expect_line "$out" 'Subcommands:' "no arguments: the help lists the subcommands"
+expect_line "$out" '^ +serve ' "no arguments: serve is listed"
+out=$(timeout 10 "$gatehouse" --version 2>&1)
+status=$?
+[ $status -eq 0 ] || fail "--version exited $status"
+expect_line "$out" '^gatehouse [0-9]+\.[0-9]+\.[0-9]+' "--version names the version"
+out=$(timeout 10 "$gatehouse" serve --help 2>&1)
+grep -q 'BOOLEAN' <<<"$out" && fail "serve --help shows BOOLEAN: $(grep BOOLEAN <<<"$out")"
+expect_line "$out" '--ssl-redirect true\|false' "--ssl-redirect shown as true|false"
+expect_line "$out" '--merge-slashes true\|false' "--merge-slashes shown as true|false"
+grep -q 'no-ssl-redirect{' <<<"$out" && fail "serve --help shows the negated flag's internals"
+expect_line "$out" '--watch-ingress-without-class true\|false' "shared boolean shown as true|false"
+timeout 10 "$gatehouse" routes -m tests/e2e/data/mixed.yaml >/dev/null 2>&1
+[ $? -eq 0 ] || fail "routes of a manifest with one good Ingress failed"
+printf 'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: bad}\nspec:\n  rules:\n  - host: 10.0.0.1\n' >/tmp/gatehouse-cli-$$.yaml
+err=$(timeout 10 "$gatehouse" routes -m /tmp/gatehouse-cli-$$.yaml 2>&1 >/dev/null)
+status=$?
+rm -f /tmp/gatehouse-cli-$$.yaml
+[ $status -eq 1 ] || fail "routes with every object rejected exited $status, want 1"
+expect_line "$err" '^no rules: 1 error above' "routes says why the table is empty"
+err=$(timeout 10 "$gatehouse" serve -m /nonexistent/gatehouse -l 127.0.0.1:0 2>&1)
+status=$?
+[ $status -eq 2 ] || fail "serve on a missing --manifests path exited $status, want 2"
+expect_line "$err" '--manifests /nonexistent/gatehouse: no such file or directory' "missing path named"
+
 # serve refuses a settle time it cannot use, naming the flag, before listening anywhere.
 err=$(timeout 10 "$gatehouse" serve -m examples/foobar.yaml -l 127.0.0.1:0 --settle-ms -1 2>&1)
 status=$?

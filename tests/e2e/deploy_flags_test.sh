@@ -29,4 +29,19 @@ if [ "$(kubectl_minor)" -ge 26 ]; then  # Debian's 1.20 has a kustomize too old 
     contains "kubectl kustomize deploy/ renders a $kind" "kind: $kind" "$rendered"
   done
 fi
+# deploy/Containerfile's runtime stage installs a package for every shared library the binary
+# links (ldd), besides the base image's libc6 and libgcc-s1: a missing one makes every pod fail
+# at start. The io_uring package counts when this binary links liburing (its build arg).
+runtime=$(sed -n 's/.*packages="\([^"$]*\)".*/\1/p; s/.*packages="\${packages} \([^"]*\)".*/\1/p' \
+  "$source_dir/deploy/Containerfile" | tr '\n' ' ')
+[ -n "$runtime" ] || fail "no packages= list found in deploy/Containerfile"
+for library in $(ldd "$gatehouse" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }'); do
+  real=$(readlink -f "$library")
+  package=$(dpkg -S "$real" 2>/dev/null || dpkg -S "/usr$real" 2>/dev/null || dpkg -S "${real#/usr}" 2>/dev/null)
+  package=${package%%:*}
+  case " libc6 libgcc-s1 $runtime " in
+    *" $package "*) echo "ok: the runtime image has $package for $(basename "$library")" ;;
+    *) fail "deploy/Containerfile's runtime stage lacks ${package:-the package} of $(basename "$library")" ;;
+  esac
+done
 finish

@@ -34,7 +34,13 @@ contains "X-Forwarded-Port" "header: X-Forwarded-Port: $proxy" "$body"
 contains "X-Request-ID" "header: X-Request-ID: " "$body"
 body=$(c -H 'Host: foo.org' -H 'X-Forwarded-For: 10.9.9.9' -H 'Connection: keep-alive, X-Secret' \
   -H 'X-Secret: s' -H 'X-Forwarded-Proto: https' $url/a)
-contains "X-Forwarded-For appended" "header: X-Forwarded-For: 10.9.9.9, 127.0.0.1" "$body"
+# The client's X-Forwarded-For is not believed (no --trust-forwarded-from): as ingress-nginx,
+# the pod gets the TCP peer, and the client's value as X-Original-Forwarded-For.
+check "X-Forwarded-For is the peer, not the client's claim" "header: X-Forwarded-For: 127.0.0.1" \
+  "$(grep '^header: X-Forwarded-For:' <<<"$body")"
+contains "X-Real-IP is the peer" "header: X-Real-IP: 127.0.0.1" "$body"
+contains "the client's claim moves to X-Original-Forwarded-For" \
+  "header: X-Original-Forwarded-For: 10.9.9.9" "$body"
 if grep -q "X-Secret\|X-Forwarded-Proto: https" <<<"$body"; then
   fail "hop-by-hop or spoofed header reached the pod"; else echo "ok: hop-by-hop removed"; fi
 check "dot-segments cannot escape to another rule" "404" \

@@ -86,5 +86,58 @@ TEST(Explain, AgreesWithMatchOnRandomTables) {
   }
 }
 
+// explain and serve name the same rule for any request, normalized or not: serve normalizes the
+// path (Session::handle, H2Connection::route) and matches; explain_request must do the same.
+// 10,000 generated host/path pairs, most of them un-normalized, some refused.
+TEST(Explain, NamesTheRuleServeUsesForUnnormalizedRequests) {
+  std::mt19937 rng(11);
+  model::Objects o;
+  o.ingresses.push_back(ingress("a", {rule("h.org", {path("/a", P, "s1"), path("/a/b", E, "s2"),
+                                                     path("/b/c", P, "s3"), path("/", P, "s4")}),
+                                      rule("*.h.org", {path("/a", P, "s5")})}));
+  o.ingresses.push_back(ingress("b", {rule("", {path("/x", P, "s6")}),
+                                      rule("other.org", {path("/a%2Fb", P, "s7")})}));
+  auto t = compile_with_backends(o).table;
+  const std::vector<std::string> segments = {"a", "b", "c", "x", "..", ".", "", "%2e%2e", "%2E",
+                                             "%61", "%62", "a%2Fb", "..%2F", "%2F..", "~",
+                                             "%7e", "#", "a b", "%zz", "%", "ab"};
+  const std::vector<std::string> hosts = {"h.org", "H.ORG", "y.h.org", "other.org", "none.org",
+                                          "h.org:8080", ""};
+  const PathPolicy policy;
+  for (int q = 0; q < 10000; ++q) {
+    std::string target;
+    const int depth = 1 + static_cast<int>(rng() % 5);
+    for (int i = 0; i < depth; ++i) {
+      target += '/';
+      target += segments[rng() % segments.size()];
+    }
+    if (rng() % 4 == 0) target += rng() % 2 ? "?q=/../a" : "?q=%2F#frag";
+    const std::string host = hosts[rng() % hosts.size()];
+    SCOPED_TRACE(host + " " + target);
+
+    // What serve does.
+    const std::size_t question = target.find('?');
+    std::string normalized;
+    PathVerdict verdict = normalize_path(std::string_view(target).substr(0, question), policy,
+                                         normalized);
+    if (verdict == PathVerdict::kOk && question != std::string::npos &&
+        !valid_query(std::string_view(target).substr(question + 1)))
+      verdict = PathVerdict::kBadCharacter;
+
+    const RequestExplanation e = explain_request(*t, host, target, policy);
+    ASSERT_EQ(e.verdict == PathVerdict::kOk, verdict == PathVerdict::kOk);
+    if (verdict != PathVerdict::kOk) continue;
+    const MatchResult m = t->match(host, normalized);
+    EXPECT_EQ(e.path, normalized);
+    EXPECT_EQ(e.explanation.result.kind, m.kind);
+    EXPECT_EQ(e.explanation.result.route, m.route);
+    EXPECT_EQ(e.explanation.result.cluster_id, m.cluster_id);
+    if (m.kind == MatchKind::kRoute) {
+      ASSERT_FALSE(e.explanation.candidates.empty());
+      EXPECT_EQ(e.explanation.candidates[0].route, m.route);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace gatehouse::routing

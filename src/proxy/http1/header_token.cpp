@@ -13,7 +13,7 @@ bool iequals(std::string_view a, std::string_view b) {
 }
 
 HeaderToken lookup_header_token(std::string_view name) {
-  // Nineteen names: a length filter rejects almost every candidate before any byte is compared,
+  // Twenty names: a length filter rejects almost every candidate before any byte is compared,
   // which beats hashing for names this short.
   constexpr std::size_t kCount = static_cast<std::size_t>(HeaderToken::kCount);
   for (std::size_t i = 1; i < kCount; ++i) {

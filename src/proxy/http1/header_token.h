@@ -32,6 +32,7 @@ enum class HeaderToken : std::uint8_t {
   kXRealIp,
   kXRequestId,
   kForwarded,
+  kXOriginalForwardedFor,
   kCount,  // not a token: the number of entries
 };
 
@@ -69,6 +70,7 @@ inline constexpr TokenInfo kTokenInfo[] = {
     {"x-real-ip", kForwarding},
     {"x-request-id", 0},
     {"forwarded", kForwarding},
+    {"x-original-forwarded-for", kForwarding},
 };
 static_assert(std::size(kTokenInfo) == static_cast<std::size_t>(HeaderToken::kCount));
 

@@ -17,7 +17,7 @@
 #include "proxy/http2/fields.h"
 #include "proxy/http2/h2_connection.h"
 #include "proxy/http2/h2_stream.h"
-#include "proxy/path_normalize.h"
+#include "routing/path_normalize.h"
 #include "proxy/redirect.h"
 #include "proxy/status_text.h"
 #include "proxy/upstream_protocol.h"
@@ -41,7 +41,8 @@ bool idempotent(std::string_view method) {
 bool dropped_request_field(std::string_view name) {
   return name == "host" || name == "cookie" || name == "x-forwarded-for" || name == "expect" ||
          name == "te" || name == "content-length" || name == "x-forwarded-proto" ||
-         name == "x-forwarded-host" || name == "x-forwarded-port" || name == "x-real-ip";
+         name == "x-forwarded-host" || name == "x-forwarded-port" || name == "x-real-ip" ||
+         name == "x-original-forwarded-for";
 }
 
 }  // namespace
@@ -110,10 +111,10 @@ asio::awaitable<void> H2Connection::route(Stream& s) {
   const std::string_view query =
       question == std::string::npos ? std::string_view() : std::string_view(s.path).substr(question + 1);
   std::string path;
-  if (const PathVerdict verdict = normalize_path(raw_path, options.path_policy, path);
-      verdict != PathVerdict::kOk)
-    co_return reply(s, path_refusal_status(verdict), path_refusal_reason(verdict));
-  if (!valid_query(query)) co_return reply(s, 400, "a character not allowed in the query");
+  if (const routing::PathVerdict verdict = routing::normalize_path(raw_path, options.path_policy, path);
+      verdict != routing::PathVerdict::kOk)
+    co_return reply(s, routing::path_refusal_status(verdict), routing::path_refusal_reason(verdict));
+  if (!routing::valid_query(query)) co_return reply(s, 400, "a character not allowed in the query");
   if (options.ssl_redirect && !client_.tls() && worker_.certs() && worker_.certs()->has_tls(host) &&
       !path.starts_with(kAcmeChallengePrefix)) {
     std::string location;
@@ -190,6 +191,7 @@ void H2Connection::reply(Stream& s, int status, std::string_view detail,
 
 Forwarding H2Connection::forwarding_of(const Stream& s) const {
   Forwarding f;
+  f.trusted = &worker_.options().trusted_forwarders;
   f.client_ip = client_ip_;
   f.https = client_.tls();
   f.host = s.authority;

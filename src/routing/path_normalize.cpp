@@ -1,8 +1,8 @@
-#include "proxy/path_normalize.h"
+#include "routing/path_normalize.h"
 
 #include <array>
 
-namespace gatehouse::proxy {
+namespace gatehouse::routing {
 
 namespace {
 
@@ -141,4 +141,4 @@ PathVerdict normalize_path(std::string_view path, const PathPolicy& policy, std:
   return PathVerdict::kOk;
 }
 
-}  // namespace gatehouse::proxy
+}  // namespace gatehouse::routing

@@ -1,11 +1,12 @@
 // The one path-normalization policy (DESIGN.md): applied to a request's path before matching, and
-// the result is what is sent upstream, so routing and the pod never see different paths.
+// the result is what is sent upstream, so routing and the pod never see different paths. It lives
+// beside the matcher so that serve, explain and the admin API cannot normalize differently.
 #pragma once
 
 #include <string>
 #include <string_view>
 
-namespace gatehouse::proxy {
+namespace gatehouse::routing {
 
 struct PathPolicy {
   bool merge_slashes = true;  // "/a//b" → "/a/b"
@@ -45,4 +46,4 @@ bool valid_query(std::string_view query);
 int path_refusal_status(PathVerdict verdict);
 const char* path_refusal_reason(PathVerdict verdict);
 
-}  // namespace gatehouse::proxy
+}  // namespace gatehouse::routing

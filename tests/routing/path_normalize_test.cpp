@@ -1,8 +1,8 @@
-#include "proxy/path_normalize.h"
+#include "routing/path_normalize.h"
 
 #include <gtest/gtest.h>
 
-namespace gatehouse::proxy {
+namespace gatehouse::routing {
 namespace {
 
 std::string norm(std::string_view in, bool merge = true) {
@@ -93,4 +93,4 @@ TEST(PathNormalize, ReusedBufferDoesNotReallocate) {
 }
 
 }  // namespace
-}  // namespace gatehouse::proxy
+}  // namespace gatehouse::routing
