@@ -35,6 +35,13 @@ struct Forwarding {
 std::string_view real_client(std::string_view peer, std::string_view forwarded_for,
                              bool has_forwarded_for, const AddressSet* trusted);
 
+// Whether `name` (lower case, as HTTP/2 fields are) is one of the fields written here: a client's
+// own value of it never reaches the pod.
+inline bool is_forwarding_field(std::string_view name) {
+  return name == "x-forwarded-for" || name == "x-forwarded-proto" || name == "x-forwarded-host" ||
+         name == "x-forwarded-port" || name == "x-real-ip" || name == "x-original-forwarded-for";
+}
+
 // Appends the fields, each line ending in CRLF. `random` supplies the request id's 128 bits.
 template <class Random>
 void append_forwarding_fields(std::string& head, const Forwarding& f, Random&& random);

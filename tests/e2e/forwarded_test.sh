@@ -11,9 +11,14 @@ gatehouse=$1
 source_dir=$2
 source "$source_dir/tests/e2e/lib.sh"
 workdir=$(mktemp -d /tmp/gatehouse-e2e.XXXXXX)
+require_python_h2
 start_foobar_pods
+h2c_pod=$(free_port)
+start $py "$source_dir/tests/e2e/misbehaving_pod.py" h2c $h2c_pod
+ports+=($h2c_pod)
 mkdir "$workdir/manifests"
 foobar_manifest "${ports[@]}" > "$workdir/manifests/foobar.yaml"
+backend h2c h2c.local $h2c_pod kubernetes.io/h2c > "$workdir/manifests/h2c.yaml"
 field() { grep "^header: $1:" <<<"$2" | sed "s/^header: $1: //"; }
 ask() {  # ask URL CURL_ARG...: the echo pod's view of GET foo.org/a
   local target=$1
@@ -32,6 +37,16 @@ for client in --http1.1 --http2-prior-knowledge; do
     "203.0.113.9, 10.0.0.1" "$(field X-Original-Forwarded-For "$body")"
   body=$(ask $default_url $client)
   check "default $client: no claim, no X-Original-Forwarded-For" "" "$(field X-Original-Forwarded-For "$body")"
+done
+
+# The same to an h2c pod (its own copy of the field list until the one forwarder exists).
+for client in --http1.1 --http2-prior-knowledge; do
+  body=$(timeout 10 curl -s -H 'Host: h2c.local' $client -H 'X-Forwarded-For: 203.0.113.9' \
+    -H 'X-Original-Forwarded-For: 198.51.100.66' "$default_url/a")
+  check "h2c pod, $client: X-Original-Forwarded-For is ours, the spoofed one dropped" \
+    "field x-original-forwarded-for: 203.0.113.9" "$(grep -i '^field x-original-forwarded-for' <<<"$body")"
+  check "h2c pod, $client: X-Forwarded-For is the peer" "field x-forwarded-for: 127.0.0.1" \
+    "$(grep -i '^field x-forwarded-for' <<<"$body")"
 done
 
 # 127.0.0.0/8 plays the load balancer, 10.0.0.0/8 a second trusted hop in front of it.

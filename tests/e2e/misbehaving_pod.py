@@ -6,6 +6,7 @@
 #     cl=V,V                   the Content-Length field lines it received ("" when none)
 #     te=V                     the Transfer-Encoding field, "" when none
 #     body=B                   the request body (at most 64 bytes of it)
+#     field NAME: VALUE        each header field it received (HTTP/2: names lower case)
 # HTTP/1.1 (plain, or TLS with CERT KEY): the request path (after the last "/mode/" prefix below)
 # chooses a fault; the "stray" response it sends is "HTTP/1.1 200 OK ... STRAY!", so a client that
 # ever reads STRAY got bytes meant for nobody.
@@ -44,9 +45,10 @@ def next_connection():
         return connections
 
 
-def answer_text(target, conn, cls, te, body):
+def answer_text(target, conn, cls, te, body, fields=()):
+    lines = "".join(f"field {n}: {v}\n" for n, v in fields)
     return (f"answer for {target}\nconn={conn}\ncl={','.join(cls)}\nte={te}\n"
-            f"body={body[:64].decode('latin-1')}\n").encode()
+            f"body={body[:64].decode('latin-1')}\n{lines}").encode()
 
 
 class Reader:
@@ -101,7 +103,7 @@ def serve_h1(sock):
                 body = reader.chunked()
             elif cls:
                 body = reader.exactly(int(cls[0].split(",")[0]))
-            text = answer_text(target, conn, cls, te, body)
+            text = answer_text(target, conn, cls, te, body, fields)
             fault = target.split("/")[1] if target.count("/") > 1 else ""
             ok = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(text)
             if method == "HEAD":
@@ -151,13 +153,14 @@ def serve_h2c(sock):
             extra = b""
             for event in conn.receive_data(data):
                 if isinstance(event, h2.events.RequestReceived):
-                    paths[event.stream_id] = dict(event.headers)[":path"]
+                    paths[event.stream_id] = (dict(event.headers)[":path"],
+                                              [(n, v) for n, v in event.headers if n[0] != ":"])
                 elif isinstance(event, h2.events.DataReceived):
                     conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
                 elif isinstance(event, h2.events.StreamEnded):
                     sid = event.stream_id
-                    path = paths.pop(sid)
-                    text = answer_text(path, conn_number, [], "", b"")
+                    path, fields = paths.pop(sid)
+                    text = answer_text(path, conn_number, [], "", b"", fields)
                     conn.send_headers(sid, [(":status", "200"), ("content-length", str(len(text)))])
                     conn.send_data(sid, text, end_stream=True)
                     if path.startswith("/data-after-end/"):

@@ -39,10 +39,8 @@ bool idempotent(std::string_view method) {
 
 // Fields of the client's request that the upstream request does not carry as they are.
 bool dropped_request_field(std::string_view name) {
-  return name == "host" || name == "cookie" || name == "x-forwarded-for" || name == "expect" ||
-         name == "te" || name == "content-length" || name == "x-forwarded-proto" ||
-         name == "x-forwarded-host" || name == "x-forwarded-port" || name == "x-real-ip" ||
-         name == "x-original-forwarded-for";
+  return name == "host" || name == "cookie" || name == "expect" || name == "te" ||
+         name == "content-length" || is_forwarding_field(name);
 }
 
 }  // namespace

@@ -22,10 +22,7 @@ namespace {
 
 // Request fields gatehouse replaces; everything else crosses as sent (nghttp2 has refused the
 // connection-specific ones, and `te: trailers` is what gRPC needs).
-bool replaced(std::string_view name) {
-  return name == "host" || name == "x-forwarded-for" || name == "x-forwarded-proto" ||
-         name == "x-forwarded-host" || name == "x-forwarded-port" || name == "x-real-ip";
-}
+bool replaced(std::string_view name) { return name == "host" || is_forwarding_field(name); }
 
 }  // namespace
 
