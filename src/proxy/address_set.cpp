@@ -43,11 +43,21 @@ bool prefix_matches(const unsigned char* a, const unsigned char* b, unsigned bit
 
 }  // namespace
 
+bool parse_address(std::string_view text, ip::address& out) {
+  char copy[64];  // an IPv6 address with a zone fits; anything longer is no address
+  if (text.empty() || text.size() >= sizeof copy) return false;
+  std::memcpy(copy, text.data(), text.size());
+  copy[text.size()] = '\0';
+  boost::system::error_code ec;
+  out = ip::make_address(copy, ec);
+  return !ec;
+}
+
 std::string AddressSet::add(std::string_view cidr) {
   const std::size_t slash = cidr.find('/');
-  boost::system::error_code ec;
-  const ip::address address = ip::make_address(std::string(cidr.substr(0, slash)), ec);
-  if (ec) return quoted(cidr) + " is not an address or CIDR block";
+  ip::address address;
+  if (!parse_address(cidr.substr(0, slash), address))
+    return quoted(cidr) + " is not an address or CIDR block";
   Range range;
   bytes_of(address, range.bytes, range.v6);
   const unsigned max = range.v6 ? 128 : 32;
@@ -82,10 +92,8 @@ bool AddressSet::contains(const ip::address& address) const {
 }
 
 bool AddressSet::contains(std::string_view text) const {
-  if (ranges_.empty()) return false;
-  boost::system::error_code ec;
-  const ip::address address = ip::make_address(std::string(text), ec);
-  return !ec && contains(address);
+  ip::address address;
+  return !ranges_.empty() && parse_address(text, address) && contains(address);
 }
 
 }  // namespace gatehouse::proxy

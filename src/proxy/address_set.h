@@ -10,6 +10,9 @@
 
 namespace gatehouse::proxy {
 
+// `text` as an address, parsed from a stack copy (no allocation); false when it is not one.
+bool parse_address(std::string_view text, boost::asio::ip::address& out);
+
 class AddressSet {
  public:
   // Adds "10.0.0.0/8", "2001:db8::/32" or a single address ("192.0.2.7", "::1"). On failure

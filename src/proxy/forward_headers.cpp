@@ -36,9 +36,8 @@ std::string_view real_client(std::string_view peer, std::string_view forwarded_f
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(0, comma);
     while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
     while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
-    boost::system::error_code ec;
-    const auto address = boost::asio::ip::make_address(std::string(item), ec);
-    if (ec) break;  // not an address: believe no further
+    boost::asio::ip::address address;
+    if (!parse_address(item, address)) break;  // not an address: believe no further
     client = item;
     if (!trusted->contains(address)) break;
   }

@@ -29,7 +29,8 @@ constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 bool replaced_by_proxy(http1::HeaderToken t) {
   using T = http1::HeaderToken;
   return t == T::kXForwardedProto || t == T::kXForwardedHost || t == T::kXForwardedPort ||
-         t == T::kXRealIp || t == T::kXOriginalForwardedFor || t == T::kXForwardedFor || t == T::kHost || t == T::kExpect;
+         t == T::kXRealIp || t == T::kXOriginalForwardedFor || t == T::kXForwardedFor ||
+         t == T::kHost || t == T::kExpect;
 }
 
 }  // namespace

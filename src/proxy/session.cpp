@@ -269,12 +269,10 @@ asio::awaitable<Session::Outcome> Session::handle(std::size_t head_size) {
   if (req.target_form == http1::TargetForm::kAsterisk) co_return co_await reply(404, true);
   // The pod receives path_ (build_upstream_head, h1_to_h2c.cpp): the path that is matched.
   if (const routing::PathVerdict verdict =
-          routing::normalize_path(req.path, options.path_policy, path_);
+          routing::normalize_target(req.path, req.query, options.path_policy, path_);
       verdict != routing::PathVerdict::kOk)
     co_return co_await reply(routing::path_refusal_status(verdict), true,
                              routing::path_refusal_reason(verdict));
-  if (req.has_query && !routing::valid_query(req.query))
-    co_return co_await reply(400, true, "a character not allowed in the query");
   const bool has_body = req.body_kind != http1::BodyKind::kNone &&
                         !(req.body_kind == http1::BodyKind::kContentLength &&
                           req.content_length == 0);
@@ -404,8 +402,7 @@ void Session::build_response_head(const http1::Response& resp, bool close) {
   for (const http1::Header& h : resp.headers) {
     if (h.token == T::kContentLength && !keep_length) continue;
     if (http1::is_hop_by_hop(h.token)) {
-      bool keep = (h.token == T::kTransferEncoding && !has_body && !dechunk &&
-                   request_.version_minor == 1) ||
+      bool keep = (h.token == T::kTransferEncoding && !has_body && request_.version_minor == 1) ||
                   (h.token == T::kUpgrade && resp.status == 101);
       if (!keep) continue;
     }
@@ -558,14 +555,8 @@ asio::awaitable<Session::Outcome> Session::forward(Generation& generation, std::
         up_end -= up_start;
         up_start = 0;
       }
-      // A pooled connection's idle watch already reads into buffer[0]: its read is this one.
-      std::tuple<boost::system::error_code, std::size_t> got;
-      if (upstream->watching())
-        got = co_await upstream->async_watched_read(kTuple);
-      else
-        got = co_await upstream->read_some(
-            asio::buffer(upstream->buffer.get() + up_end, capacity - up_end));
-      auto [ec, n] = got;
+      auto [ec, n] = co_await upstream->read_response_some(
+          asio::buffer(upstream->buffer.get() + up_end, capacity - up_end));
       if (ec) {
         const bool timed_out = timed_out_;
         timed_out_ = false;

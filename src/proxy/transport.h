@@ -52,6 +52,12 @@ class Transport {
   auto read_some(const Buffers& buffers) {
     return tls_ ? tls_->async_read_some(buffers, kTuple) : socket_.async_read_some(buffers, kTuple);
   }
+  // read_some for any completion token (a handler the caller stores, say).
+  template <class Buffers, class Token>
+  auto async_read_some(const Buffers& buffers, Token&& token) {
+    if (tls_) return tls_->async_read_some(buffers, std::forward<Token>(token));
+    return socket_.async_read_some(buffers, std::forward<Token>(token));
+  }
   // Writes all of `buffers`.
   template <class Buffers>
   auto write(const Buffers& buffers) {

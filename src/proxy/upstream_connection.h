@@ -73,7 +73,7 @@ struct UpstreamConnection : Transport {
   // ---- The idle watch (plain connections; docs/decisions/0011). A pooled connection has a read
   // pending into `buffer`: if it completes while the connection is idle, the pod sent something
   // (stray bytes, an EOF) and the pool drops it. Once a request takes the connection, that same
-  // read is the first read of its response (async_watched_read), so a healthy reuse costs nothing.
+  // read is the first read of its response (read_response_some), so a healthy reuse costs nothing.
   enum class Watch : std::uint8_t {
     kOff,    // no read pending from the watch
     kArmed,  // the read is pending: the connection must not be closed (interrupt.h)
@@ -82,18 +82,17 @@ struct UpstreamConnection : Transport {
   // Starts the watch. Expects no read pending and the response fully consumed.
   void arm_watch();
   bool watching() const { return watch != Watch::kOff; }
-  // The result of the watch's read as the response's first read (bytes at buffer[0, n)), once
-  // it completes. Cancelling the socket (a timeout) completes it with operation_aborted. The
-  // waiting handler is resumed from the read's own completion: no timer, no extra hop, no
-  // allocation.
-  template <class Token>
-  auto async_watched_read(Token&& token) {
-    return boost::asio::async_initiate<Token, void(boost::system::error_code, std::size_t)>(
-        [this](auto handler) {
-          if (watch == Watch::kArmed) {
-            watch_waiter.set(std::move(handler));
-            return;
-          }
+  // Reads the pod's next bytes into `into`, which must start at buffer[0] while watching(): a
+  // pooled connection's watch has that read pending already, and its result is this read's
+  // (resumed from the watch's completion: no timer, no extra hop, no allocation). Cancelling
+  // the socket (a timeout) completes it with operation_aborted. Otherwise a plain read_some.
+  auto read_response_some(boost::asio::mutable_buffer into) {
+    auto token = kTuple;
+    return boost::asio::async_initiate<decltype(token),
+                                       void(boost::system::error_code, std::size_t)>(
+        [this, into](auto handler) {
+          if (watch == Watch::kOff) return async_read_some(into, std::move(handler));
+          if (watch == Watch::kArmed) return watch_waiter.set(std::move(handler));
           watch = Watch::kOff;  // it completed before anyone waited (rare): answer at once
           boost::asio::post(socket().get_executor(),
                             [h = std::move(handler), ec = watch_error, n = watch_bytes]() mutable {

@@ -135,10 +135,9 @@ RequestExplanation explain_request(const RouteTable& table, std::string_view hos
                                    std::string_view target, const PathPolicy& policy) {
   RequestExplanation out;
   const std::size_t question = target.find('?');
-  out.verdict = normalize_path(target.substr(0, question), policy, out.path);
-  if (out.verdict == PathVerdict::kOk && question != std::string_view::npos &&
-      !valid_query(target.substr(question + 1)))
-    out.verdict = PathVerdict::kBadCharacter;
+  const std::string_view query =
+      question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
+  out.verdict = normalize_target(target.substr(0, question), query, policy, out.path);
   if (out.verdict != PathVerdict::kOk) {
     out.path.clear();
     return out;

@@ -64,6 +64,13 @@ bool valid_query(std::string_view query) {
   return true;
 }
 
+PathVerdict normalize_target(std::string_view path, std::string_view query,
+                             const PathPolicy& policy, std::string& out) {
+  const PathVerdict verdict = normalize_path(path, policy, out);
+  if (verdict != PathVerdict::kOk) return verdict;
+  return valid_query(query) ? PathVerdict::kOk : PathVerdict::kBadQuery;
+}
+
 int path_refusal_status(PathVerdict verdict) {
   return verdict == PathVerdict::kTooLong ? 414 : 400;
 }
@@ -76,6 +83,8 @@ const char* path_refusal_reason(PathVerdict verdict) {
       return "a character not allowed in a path (a fragment '#' is never sent)";
     case PathVerdict::kDotSlash:
       return "a dot-segment beside an escaped slash";
+    case PathVerdict::kBadQuery:
+      return "a character not allowed in the query";
     case PathVerdict::kNotOrigin:
       return "the path does not start with '/'";
     case PathVerdict::kTooLong:

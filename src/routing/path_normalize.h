@@ -17,6 +17,7 @@ enum class PathVerdict : unsigned char {
   kBadEncoding,   // '%' not followed by two hex digits
   kBadCharacter,  // a byte RFC 3986 does not allow in a path ('#', '\\', '"', space, non-ASCII ...)
   kDotSlash,      // a dot-segment beside an escaped slash ("/..%2F", "%2E%2E%5C"): see below
+  kBadQuery,      // the query holds a byte valid_query refuses
   kNotOrigin,     // does not start with '/'
   kTooLong,
 };
@@ -41,6 +42,11 @@ PathVerdict normalize_path(std::string_view path, const PathPolicy& policy, std:
 // Whether `query` (after '?', without it) may be forwarded: visible ASCII only, and no '#' (a
 // fragment is never part of a request target). It is otherwise forwarded untouched.
 bool valid_query(std::string_view query);
+
+// What serve does with a request-target's path and query before matching, in one place for the
+// HTTP/1.1 and HTTP/2 sessions and for explain: normalize_path into `out`, then valid_query.
+PathVerdict normalize_target(std::string_view path, std::string_view query,
+                             const PathPolicy& policy, std::string& out);
 
 // The status and reason a request whose path got `verdict` (not kOk) is refused with.
 int path_refusal_status(PathVerdict verdict);

@@ -106,8 +106,6 @@ class ManifestCache {
   };
 
   static std::optional<Stamp> stamp_of(const std::string& file);
-  // A directory could not be listed last time: the next reload sweeps again.
-  bool sweep_next_ = false;
   // Reads `entry`'s file again and, unless it is the racy text read last time, decodes it and
   // records its old objects in `changed`. Returns whether it decoded.
   static bool refresh(Entry& entry, std::optional<Stamp> stamp, std::int64_t now_ns,
@@ -134,6 +132,7 @@ class ManifestCache {
   bool aliased_ = false;                       // has_aliases() as of the last reload
   model::Diagnostics expand_diagnostics_;      // from the last expansion of paths_
   std::shared_ptr<model::Objects> merged_;     // the de-duplicated objects
+  bool sweep_next_ = false;  // a directory could not be listed last time: sweep again
   model::Diagnostics merge_diagnostics_;       // the replacement warnings of the last full merge
   std::set<std::string> duplicated_keys_;      // "Kind/ns/name" defined more than once
 };

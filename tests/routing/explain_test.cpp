@@ -117,12 +117,12 @@ TEST(Explain, NamesTheRuleServeUsesForUnnormalizedRequests) {
 
     // What serve does.
     const std::size_t question = target.find('?');
+    const std::string_view query = question == std::string::npos
+                                       ? std::string_view()
+                                       : std::string_view(target).substr(question + 1);
     std::string normalized;
-    PathVerdict verdict = normalize_path(std::string_view(target).substr(0, question), policy,
-                                         normalized);
-    if (verdict == PathVerdict::kOk && question != std::string::npos &&
-        !valid_query(std::string_view(target).substr(question + 1)))
-      verdict = PathVerdict::kBadCharacter;
+    const PathVerdict verdict = normalize_target(std::string_view(target).substr(0, question),
+                                                 query, policy, normalized);
 
     const RequestExplanation e = explain_request(*t, host, target, policy);
     ASSERT_EQ(e.verdict == PathVerdict::kOk, verdict == PathVerdict::kOk);

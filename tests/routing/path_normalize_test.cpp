@@ -75,6 +75,16 @@ TEST(PathNormalize, RefusesCharactersOutsideThePathGrammar) {
   EXPECT_EQ(norm("/a!$&'()*+,;=:@b-._~"), "/a!$&'()*+,;=:@b-._~");
 }
 
+TEST(PathNormalize, TargetsNormalizeThePathThenCheckTheQuery) {
+  std::string out;
+  EXPECT_EQ(normalize_target("/a/../b", "q=1", {}, out), PathVerdict::kOk);
+  EXPECT_EQ(out, "/b");
+  EXPECT_EQ(normalize_target("/a", "q=1#f", {}, out), PathVerdict::kBadQuery);
+  EXPECT_EQ(normalize_target("/a#", "q", {}, out), PathVerdict::kBadCharacter);
+  EXPECT_EQ(path_refusal_status(PathVerdict::kBadQuery), 400);
+  EXPECT_EQ(path_refusal_status(PathVerdict::kTooLong), 414);
+}
+
 TEST(PathNormalize, QueriesAreVisibleAsciiWithoutFragments) {
   EXPECT_TRUE(valid_query(""));
   EXPECT_TRUE(valid_query("a=1&b=%2F|[x]{y}/?z"));

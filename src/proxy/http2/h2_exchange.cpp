@@ -109,10 +109,10 @@ asio::awaitable<void> H2Connection::route(Stream& s) {
   const std::string_view query =
       question == std::string::npos ? std::string_view() : std::string_view(s.path).substr(question + 1);
   std::string path;
-  if (const routing::PathVerdict verdict = routing::normalize_path(raw_path, options.path_policy, path);
+  if (const routing::PathVerdict verdict =
+          routing::normalize_target(raw_path, query, options.path_policy, path);
       verdict != routing::PathVerdict::kOk)
     co_return reply(s, routing::path_refusal_status(verdict), routing::path_refusal_reason(verdict));
-  if (!routing::valid_query(query)) co_return reply(s, 400, "a character not allowed in the query");
   if (options.ssl_redirect && !client_.tls() && worker_.certs() && worker_.certs()->has_tls(host) &&
       !path.starts_with(kAcmeChallengePrefix)) {
     std::string location;
@@ -425,14 +425,8 @@ asio::awaitable<void> H2Connection::forward(Stream& s, Generation& generation,
         up_end -= up_start;
         up_start = 0;
       }
-      // A pooled connection's idle watch already reads into buffer[0]: its read is this one.
-      std::tuple<boost::system::error_code, std::size_t> got;
-      if (upstream->watching())
-        got = co_await upstream->async_watched_read(kTuple);
-      else
-        got = co_await upstream->read_some(
-            asio::buffer(upstream->buffer.get() + up_end, capacity - up_end));
-      auto [ec, n] = got;
+      auto [ec, n] = co_await upstream->read_response_some(
+          asio::buffer(upstream->buffer.get() + up_end, capacity - up_end));
       if (gone(s)) co_return;
       if (ec) {
         const bool timed_out = s.timed_out;
