@@ -1,6 +1,6 @@
 // Where the data of a chunked body goes as ChunkedDecoder finds it: kept as pieces of the buffer
-// it was read into (to be written out or handed to nghttp2 without a copy), appended to a string
-// (when the bytes must outlive the buffer), or nowhere (only the body's end is wanted).
+// it was read into (to be written out or handed to nghttp2 without a copy), with or without the
+// trailer fields.
 #pragma once
 
 #include <boost/asio/buffer.hpp>
@@ -21,20 +21,18 @@ class PieceSink final : public http1::ChunkedSink {
   std::vector<boost::asio::const_buffer>& pieces_;
 };
 
-class AppendSink final : public http1::ChunkedSink {
+// Pieces as PieceSink, and the trailer fields kept too (views into the same buffer).
+class PieceTrailerSink final : public http1::ChunkedSink {
  public:
-  explicit AppendSink(std::string& out) : out_(out) {}
-  void on_data(std::string_view data) override { out_.append(data); }
-  void on_trailer(const http1::Header&) override {}
+  PieceTrailerSink(std::vector<boost::asio::const_buffer>& pieces,
+                   std::vector<http1::Header>& trailers)
+      : pieces_(pieces), trailers_(trailers) {}
+  void on_data(std::string_view data) override { pieces_.emplace_back(data.data(), data.size()); }
+  void on_trailer(const http1::Header& field) override { trailers_.push_back(field); }
 
  private:
-  std::string& out_;
-};
-
-class NullSink final : public http1::ChunkedSink {
- public:
-  void on_data(std::string_view) override {}
-  void on_trailer(const http1::Header&) override {}
+  std::vector<boost::asio::const_buffer>& pieces_;
+  std::vector<http1::Header>& trailers_;
 };
 
 }  // namespace gatehouse::proxy

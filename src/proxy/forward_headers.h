@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "proxy/address_set.h"
+#include "proxy/http1/header_token.h"
 
 namespace gatehouse::proxy {
 
@@ -35,11 +36,12 @@ struct Forwarding {
 std::string_view real_client(std::string_view peer, std::string_view forwarded_for,
                              bool has_forwarded_for, const AddressSet* trusted);
 
-// Whether `name` (lower case, as HTTP/2 fields are) is one of the fields written here: a client's
-// own value of it never reaches the pod.
-inline bool is_forwarding_field(std::string_view name) {
-  return name == "x-forwarded-for" || name == "x-forwarded-proto" || name == "x-forwarded-host" ||
-         name == "x-forwarded-port" || name == "x-real-ip" || name == "x-original-forwarded-for";
+// Whether a client's field of this token is dropped because gatehouse writes it itself (the
+// X-Forwarded-For it sent is an input, not forwarded). RFC 7239's Forwarded is not written by
+// gatehouse and passes on as sent.
+inline bool replaced_by_proxy(http1::HeaderToken token) {
+  return (http1::token_flags(token) & http1::kForwarding) != 0 &&
+         token != http1::HeaderToken::kForwarded;
 }
 
 // Appends the fields, each line ending in CRLF. `random` supplies the request id's 128 bits.

@@ -1,7 +1,9 @@
-// A Session is one client connection (flow f1) on one worker: it reads requests, matches each
-// against the worker's current RouteTable, and forwards it to a pod (flow f2), streaming bodies
-// both ways through fixed buffers. Requests on one connection are handled one at a time, in
-// order, so pipelined requests are answered in order.
+// A Session is one client connection (flow f1) on one worker. Spoken as HTTP/1.1 it is the
+// downstream adapter of its requests (exchange/adapters.h): it reads each request head, hands it
+// to forward() as a RequestHead, and turns the response forward() gives back into HTTP/1.1,
+// streaming bodies both ways through fixed buffers. Requests on one connection are handled one
+// at a time, in order, so pipelined requests are answered in order. Spoken as HTTP/2 (ALPN h2,
+// or the h2c preface) the connection is handed to an H2Connection.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -12,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "proxy/exchange/adapters.h"
 #include "proxy/forward_headers.h"
 #include "proxy/http1/chunked.h"
 #include "proxy/http1/parser.h"
@@ -24,7 +27,7 @@ class Worker;
 struct Generation;
 class H2Connection;
 
-class Session {
+class Session final : public Downstream, public std::enable_shared_from_this<Session> {
  public:
   // `peer` (from accept) and `local_port` (the listener's, for X-Forwarded-Port) come from the
   // caller so that a connection costs no getpeername/getsockname. `ssl` (owned from now on) makes
@@ -37,6 +40,35 @@ class Session {
   static boost::asio::awaitable<void> start(std::shared_ptr<Session> self);
   // Graceful shutdown: closes the connection now if it is between requests.
   void close_if_idle();
+
+  // ---- Downstream: the current request, for forward()
+  Worker& worker() override { return worker_; }
+  RequestHead& request() override { return exchange_; }
+  std::string& path_storage() override { return path_; }
+  std::string& scratch() override { return scratch_; }
+  Forwarding forwarding() const override;
+  void set_deadline(Stage stage, std::chrono::milliseconds timeout) override;
+  bool timed_out() const override { return timed_out_; }
+  void clear_timeout() override { timed_out_ = false; }
+  bool gone() const override { return client_failed_; }
+  void watch(Upstream* upstream) override { watched_ = upstream; }
+  boost::asio::steady_timer& event() override { return event_; }
+  std::shared_ptr<void> event_owner() override { return shared_from_this(); }
+  bool full_duplex() const override { return false; }
+  Pieces& response_pieces() override { return response_pieces_; }
+  void buffered_body(Pieces& out, bool& last) override;
+  boost::asio::awaitable<BodyStatus> read_body(Pieces& out) override;
+  void stop_body() override {}
+  boost::asio::awaitable<bool> send_continue() override;
+  boost::asio::awaitable<bool> send_head(const ResponseHead& head, const Pieces& first, bool last,
+                                         std::span<const Field> trailers) override;
+  boost::asio::awaitable<bool> send_body(const Pieces& pieces, bool last,
+                                         std::span<const Field> trailers) override;
+  void abort_response(std::uint32_t) override { close_ = true; }
+  boost::asio::awaitable<void> reply(int status, std::string_view detail,
+                                     std::string_view location, bool close) override;
+  boost::asio::awaitable<void> tunnel(UpstreamConnection& pod, std::size_t start,
+                                      std::size_t end) override;
 
  private:
   enum class Phase : std::uint8_t {
@@ -58,36 +90,24 @@ class Session {
   boost::asio::awaitable<void> watchdog(std::shared_ptr<Session> self);
   // Half-closes and drops what the client still sends before the connection closes.
   boost::asio::awaitable<void> linger();
-  void set_deadline(Phase phase, std::chrono::milliseconds timeout);
+  void set_phase_deadline(Phase phase, std::chrono::milliseconds timeout);
   void on_timeout();
 
-  // One request, whose head is parsed in request_ (consumed_head bytes at in_start_).
+  // One request, whose head is parsed in request_ (head_size bytes at in_start_).
   boost::asio::awaitable<Outcome> handle(std::size_t head_size);
-  // To a pod speaking HTTP/1.1, over TLS when `tls`.
-  boost::asio::awaitable<Outcome> forward(Generation& generation, std::uint32_t cluster,
-                                          std::size_t head_size, bool tls);
-  // To a pod speaking HTTP/2 cleartext (h1_to_h2c.cpp).
-  boost::asio::awaitable<Outcome> forward_h2c(Generation& generation, std::uint32_t cluster,
-                                              std::size_t head_size);
-  enum class BodyResult : std::uint8_t { kSent, kClientError, kClientGone, kPodFailed };
-  boost::asio::awaitable<BodyResult> send_request_body(UpstreamConnection& upstream);
-  boost::asio::awaitable<bool> send_response_body(UpstreamConnection& upstream,
-                                                  std::size_t& up_start, std::size_t& up_end,
-                                                  bool& upstream_clean, bool& client_ok);
-  boost::asio::awaitable<void> tunnel(UpstreamConnection& upstream, std::size_t up_start,
-                                      std::size_t up_end);
-  // A response of gatehouse's own; `location` (for redirects) is sent as Location.
-  boost::asio::awaitable<Outcome> reply(int status, bool close, std::string_view detail = {},
-                                        std::string_view location = {});
+  // The RequestHead of request_ (its end-to-end fields compacted in place).
+  void describe_request();
+  // gatehouse's own response, with the connection's framing decided by the caller.
+  boost::asio::awaitable<Outcome> reply_now(int status, bool close, std::string_view detail = {},
+                                            std::string_view location = {});
   boost::asio::awaitable<bool> write_client(std::string_view bytes);
-  // Drops request bytes not yet read so the connection can be reused, or says it cannot.
-  boost::asio::awaitable<bool> discard_request_body();
-
-  void build_upstream_head(std::string_view path, const boost::asio::ip::tcp::endpoint& pod);
-  // The forwarding fields' inputs for the current request: the client's X-Forwarded-For field
-  // (null: none) and whether it sent an X-Request-ID.
-  Forwarding forwarding_of(const http1::Header* forwarded_for, bool has_request_id) const;
-  void build_response_head(const http1::Response& response, bool close);
+  // Writes body pieces in the response's framing, after the head in head_ when `with_head`;
+  // `last` ends a chunked body (with `trailers`).
+  boost::asio::awaitable<bool> write_body(bool with_head, const Pieces& pieces, bool last,
+                                          std::span<const Field> trailers);
+  void build_response_head(const ResponseHead& response);
+  // The request body is read to its end: the connection's next bytes are the next request.
+  bool request_body_done() const { return body_done_; }
   void compact_input();
   // Turns Nagle off once a connection writes more than one segment per exchange (streamed bodies,
   // a second request, a tunnel). A lone response goes out in one write and needs no syscall.
@@ -96,6 +116,7 @@ class Session {
   Worker& worker_;
   Transport client_;
   boost::asio::steady_timer timer_;
+  boost::asio::steady_timer event_;  // Downstream::event(): never expires, cancel() wakes
   std::chrono::steady_clock::time_point deadline_;
   std::chrono::steady_clock::time_point armed_;
   Phase phase_ = Phase::kIdle;
@@ -105,18 +126,25 @@ class Session {
   std::size_t in_start_ = 0;
   std::size_t in_end_ = 0;
   http1::Request request_;
-  http1::Response response_;
+  RequestHead exchange_;  // request_ as forward() sees it
   std::string path_;      // the normalized path of the current request
-  std::string head_;      // the head being written (upstream request or client response)
-  std::string location_;  // a redirect's target
+  std::string head_;      // the response head being written
+  std::string scratch_;   // the upstream request head, or a redirect's Location
   std::string client_ip_;
   std::uint16_t local_port_ = 0;
-  std::vector<boost::asio::const_buffer> pieces_;  // decoded chunk data to write, reused
-  UpstreamConnection* upstream_ = nullptr;  // in use by the current request, for on_timeout
+  Pieces response_pieces_;
+  Upstream* watched_ = nullptr;  // cut by on_timeout
+  // The request body: what is left of a Content-Length body, or the chunked decoder.
+  std::uint64_t body_remaining_ = 0;
+  http1::ChunkedDecoder body_decoder_;
+  bool body_done_ = true;
+  // The response: chunked to the client (its length unknown), or until the connection closes.
+  bool chunked_out_ = false;
+  bool close_ = false;  // the connection ends after this exchange
+  bool client_failed_ = false;  // a read or write on the client failed: it is gone
   bool upgrade_ = false;  // the current request asks for an Upgrade gatehouse will tunnel
   bool h2c_ = false;      // the client sent the HTTP/2 preface on a plain connection
   H2Connection* h2_ = nullptr;  // while the connection speaks HTTP/2
-  boost::asio::steady_timer* h2_wake_ = nullptr;  // forward_h2c's event, for on_timeout
   bool nodelay_ = false;
   bool answering_head_ = false;  // the request being handled is HEAD: replies carry no body
   bool linger_ = false;  // an error reply closes the connection: linger() before closing

@@ -12,6 +12,7 @@
 #include <utility>
 #include <memory>
 
+#include "proxy/http1/parser.h"
 #include "proxy/transport.h"
 
 namespace gatehouse::proxy {
@@ -104,6 +105,7 @@ struct UpstreamConnection : Transport {
 
   std::unique_ptr<char[]> buffer;
   std::size_t capacity;
+  http1::Response response;  // the last response head read into `buffer` (views into it)
   boost::asio::ip::tcp::endpoint pod;  // set for TLS: its session is kept under this address
   std::chrono::steady_clock::time_point idle_since;
   bool reused = false;  // served a request before: an early EOF may be a stale keep-alive

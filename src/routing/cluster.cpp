@@ -31,4 +31,10 @@ std::string Cluster::label() const {
   return service + ":" + port;
 }
 
+PodProtocol pod_protocol(std::string_view app_protocol) {
+  if (app_protocol == "kubernetes.io/h2c") return PodProtocol::kH2c;
+  if (app_protocol == "https" || app_protocol == "kubernetes.io/wss") return PodProtocol::kHttp1Tls;
+  return PodProtocol::kHttp1;
+}
+
 }  // namespace gatehouse::routing

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace gatehouse::routing {
@@ -31,11 +32,22 @@ enum class ClusterStatus : std::uint8_t {
 
 const char* to_string(ClusterStatus status);
 
+// What the pods speak, from the Service port's appProtocol (KEP-3726's standard values), decided
+// when the table is compiled so a request only reads a field.
+enum class PodProtocol : std::uint8_t {
+  kHttp1,     // unset, "http", "kubernetes.io/ws", or a value gatehouse does not know
+  kHttp1Tls,  // "https", "kubernetes.io/wss": HTTP/1.1 over TLS
+  kH2c,       // "kubernetes.io/h2c": HTTP/2 cleartext with prior knowledge (gRPC)
+};
+
+PodProtocol pod_protocol(std::string_view app_protocol);
+
 struct Cluster {
   std::string namespace_;
   std::string service;       // or the resource's Kind/name for kResource
   std::string port;          // the Ingress's port reference as written: "8080" or "http"
   std::string app_protocol;  // the Service port's appProtocol, "" when unset
+  PodProtocol protocol = PodProtocol::kHttp1;  // read from app_protocol
   ClusterStatus status = ClusterStatus::kNoService;
   std::string detail;  // why not ready, for 503 pages and `explain`
   std::vector<Endpoint> endpoints;

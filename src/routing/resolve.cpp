@@ -37,6 +37,7 @@ Cluster resolve_service(const std::string& ns, const model::IngressServiceBacken
     return c;
   }
   c.app_protocol = port->app_protocol;
+  c.protocol = pod_protocol(c.app_protocol);
   for (const model::EndpointSlice* slice : slices) {
     if (slice->address_type != "IPv4" && slice->address_type != "IPv6") continue;
     // The slice port carries the number to dial: a named targetPort may differ pod by pod.

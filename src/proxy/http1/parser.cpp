@@ -108,32 +108,6 @@ ParseResult read_crlf(std::string_view w, std::size_t& i, const char* other_reas
   return done(i);
 }
 
-Method lookup_method(std::string_view m) {
-  switch (m.size()) {
-    case 3:
-      if (m == "GET") return Method::kGet;
-      if (m == "PUT") return Method::kPut;
-      break;
-    case 4:
-      if (m == "HEAD") return Method::kHead;
-      if (m == "POST") return Method::kPost;
-      break;
-    case 5:
-      if (m == "TRACE") return Method::kTrace;
-      if (m == "PATCH") return Method::kPatch;
-      break;
-    case 6:
-      if (m == "DELETE") return Method::kDelete;
-      break;
-    case 7:
-      if (m == "CONNECT") return Method::kConnect;
-      if (m == "OPTIONS") return Method::kOptions;
-      break;
-    default:
-      break;
-  }
-  return Method::kOther;
-}
 
 // request-line = method SP request-target SP HTTP-version CRLF, read from the start of `w`.
 ParseResult parse_request_line(std::string_view w, Request& out) {
@@ -647,6 +621,33 @@ ParseResult parse_response_head(std::string_view bytes, Response& out, const Lim
 }
 
 }  // namespace
+
+Method lookup_method(std::string_view m) {
+  switch (m.size()) {
+    case 3:
+      if (m == "GET") return Method::kGet;
+      if (m == "PUT") return Method::kPut;
+      break;
+    case 4:
+      if (m == "HEAD") return Method::kHead;
+      if (m == "POST") return Method::kPost;
+      break;
+    case 5:
+      if (m == "TRACE") return Method::kTrace;
+      if (m == "PATCH") return Method::kPatch;
+      break;
+    case 6:
+      if (m == "DELETE") return Method::kDelete;
+      break;
+    case 7:
+      if (m == "CONNECT") return Method::kConnect;
+      if (m == "OPTIONS") return Method::kOptions;
+      break;
+    default:
+      break;
+  }
+  return Method::kOther;
+}
 
 const Header* Headers::find(HeaderToken token) const {
   for (const Header& h : *this) {

@@ -161,6 +161,9 @@ ParseResult parse_request(std::string_view bytes, Request& out, const Limits& li
 ParseResult parse_response(std::string_view bytes, Response& out, const Limits& limits,
                            std::string_view request_method);
 
+// The Method of a method token (case-sensitive); kOther for any other token.
+Method lookup_method(std::string_view method);
+
 // --- Building blocks shared with the chunked decoder (trailers follow the same rules) ---
 
 enum class FieldLineStatus : std::uint8_t { kComplete, kNeedMore, kError };

@@ -18,8 +18,10 @@ inline nghttp2_nv field(std::string_view name, std::string_view value) {
 
 // Appends the "Name: value\r\n" lines of `lines` (as append_forwarding_fields writes them) to
 // `out`, lower-casing the names in place: HTTP/2 field names are lower-case.
-inline void add_lines_as_fields(std::string& lines, std::vector<nghttp2_nv>& out) {
-  for (std::size_t at = 0; at < lines.size();) {
+// Starts at `from`: what precedes it is not lines.
+inline void add_lines_as_fields(std::string& lines, std::vector<nghttp2_nv>& out,
+                                std::size_t from = 0) {
+  for (std::size_t at = from; at < lines.size();) {
     const std::size_t end = lines.find("\r\n", at);
     const std::size_t colon = lines.find(':', at);
     if (end == std::string::npos || colon == std::string::npos || colon > end) break;

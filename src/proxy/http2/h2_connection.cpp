@@ -193,7 +193,7 @@ void H2Connection::close_connection() {
   // Every exchange stops: its pod connection is cut and it is woken.
   for (auto& [id, stream] : streams_) {
     stream->reset = true;
-    if (stream->upstream) interrupt(stream->upstream->socket());
+    if (stream->watched) stream->watched->cut();
     stream->wake.cancel();
   }
 }
@@ -218,13 +218,13 @@ asio::awaitable<void> H2Connection::sweeper() {
       if (now < s.deadline || s.closed) continue;
       s.timed_out = true;
       s.deadline = Clock::time_point::max();
-      if (s.upstream) interrupt(s.upstream->socket());
+      if (s.watched) s.watched->cut();
       if (s.responded) {
         // Too late for a 504: the response is under way (a client that stopped reading, a pod
         // that stopped sending). The stream ends here, whatever its exchange waits for.
         s.reset = true;
         nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, s.id, NGHTTP2_CANCEL);
-      } else if (!s.upstream) {
+      } else if (!s.watched) {
         nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, s.id, NGHTTP2_CANCEL);
       }
       // Otherwise the exchange answers 504 once the interrupted pod read returns.
@@ -356,10 +356,15 @@ int H2Connection::on_stream_close(std::int32_t stream_id, std::uint32_t error_co
   if (error_code != NGHTTP2_NO_ERROR || !s.responded || !s.eof_sent) {
     // Reset (by the client, a limit, or us) before the exchange ended: cut the pod connection.
     s.reset = true;
-    if (s.upstream) interrupt(s.upstream->socket());
+    if (s.watched) s.watched->cut();
   }
   s.wake.cancel();
-  if (s.exchange_running) ++detached_exchanges_;
+  // An exchange still running for a stream that did not end whole may still make the pod work:
+  // it counts against new streams. One that ended whole is only finishing its bookkeeping.
+  if (s.exchange_running && s.reset) {
+    s.detached = true;
+    ++detached_exchanges_;
+  }
   // Unconsumed request bytes would keep the connection window shut.
   if (!s.body.empty()) nghttp2_session_consume_connection(session_, s.body.size());
   s.body.clear();
@@ -389,12 +394,21 @@ ssize_t H2Connection::read_body(Stream& s, std::uint8_t* out, std::size_t length
   if (s.pieces_drained()) {
     if (s.body_eof) {
       *flags |= NGHTTP2_DATA_FLAG_EOF;
-      if (s.trailers && !s.trailers->empty()) {
-        // The body ends with a HEADERS frame (allowed from inside this callback).
+      if (!s.trailers.empty()) {
+        // The body ends with a HEADERS frame (allowed from inside this callback). HTTP/1.1
+        // pods' names may have capitals: lower-cased into the stream's head buffer.
         *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+        std::size_t bytes = 0;
+        for (const Field& f : s.trailers) bytes += f.name.size();
+        s.head.clear();
+        s.head.reserve(bytes);  // no reallocation below: the views stay valid
         std::vector<nghttp2_nv> nv;
-        nv.reserve(s.trailers->size());
-        for (const auto& [name, value] : *s.trailers) nv.push_back(field(name, value));
+        nv.reserve(s.trailers.size());
+        for (const Field& f : s.trailers) {
+          const std::size_t at = s.head.size();
+          for (char c : f.name) s.head += ascii_lower(c);
+          nv.push_back(field(std::string_view(s.head).substr(at, f.name.size()), f.value));
+        }
         nghttp2_submit_trailer(session_, s.id, nv.data(), nv.size());
       }
       s.eof_sent = true;

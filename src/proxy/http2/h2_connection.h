@@ -1,5 +1,5 @@
 // One HTTP/2 client connection (flow f1 spoken as h2 over TLS, or h2c with prior knowledge),
-// served with nghttp2 and forwarded stream by stream to the pods over HTTP/1.1.
+// served with nghttp2; each request stream is forwarded by forward() through its H2Downstream.
 //
 // Everything runs on the worker's thread. nghttp2 never does I/O: the reader coroutine feeds it
 // what the socket delivers (mem_recv), the writer coroutine sends what it produces (mem_send),
@@ -25,7 +25,6 @@
 #include <unordered_map>
 #include <vector>
 
-#include "proxy/connect_pod.h"
 #include "proxy/forward_headers.h"
 #include "proxy/http2/h2_upstream.h"
 #include "proxy/transport.h"
@@ -76,35 +75,16 @@ class H2Connection {
   void close_connection();
   bool count_control_frame();
 
-  // ---- one request (h2_exchange.cpp)
+  // ---- one request (h2_exchange.cpp): the stream's H2Downstream, through forward()
+  friend class H2Downstream;
   boost::asio::awaitable<void> exchange(std::shared_ptr<Stream> stream);
-  boost::asio::awaitable<void> route(Stream& s);
-  // To a pod that speaks HTTP/1.1, over TLS when `tls`.
-  boost::asio::awaitable<void> forward(Stream& s, Generation& generation, std::uint32_t cluster,
-                                       bool tls);
-  // To a pod that speaks HTTP/2 cleartext (h2_to_h2c.cpp), with the request body pumped beside.
-  boost::asio::awaitable<void> forward_h2c(Stream& s, Generation& generation,
-                                           std::uint32_t cluster);
-  boost::asio::awaitable<void> pump_request_body(std::shared_ptr<Stream> stream,
-                                                 std::shared_ptr<H2Upstream> pod,
-                                                 std::shared_ptr<H2Upstream::Stream> up);
-  // A new connection to `pod` in `upstream` (reset unless kConnected; `timed_out`: the stream's
-  // deadline ended the attempt).
-  boost::asio::awaitable<ConnectResult> connect(Stream& s,
-                                                UpstreamPtr& upstream,
-                                                const boost::asio::ip::tcp::endpoint& pod,
-                                                bool tls, bool& timed_out);
   // Answers with gatehouse's own response (404, 502, 308, ...).
   void reply(Stream& s, int status, std::string_view detail = {}, std::string_view location = {});
-  void build_upstream_head(Stream& s, const boost::asio::ip::tcp::endpoint& pod, bool chunked);
-  // The forwarding fields' inputs for a request (its host: :authority, else Host).
-  Forwarding forwarding_of(const Stream& s) const;
   // Waits until the stream is woken (data, window, reset, deadline, shutdown).
   boost::asio::awaitable<void> wait(Stream& s);
   // Hands the stream's pending response bytes to nghttp2.
   void resume(Stream& s);
   bool gone(const Stream& s) const;
-  static bool declares_length(const Stream& s);
   // nghttp2's data source callback for every response body: reads the stream's pieces.
   static ssize_t provide(nghttp2_session* session, std::int32_t stream_id, std::uint8_t* buf,
                          std::size_t length, std::uint32_t* flags, nghttp2_data_source* source,

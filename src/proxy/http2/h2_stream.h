@@ -11,6 +11,9 @@
 #include <utility>
 #include <vector>
 
+#include <span>
+
+#include "proxy/exchange/adapters.h"
 #include "proxy/http2/h2_connection.h"
 #include "proxy/upstream_pool.h"
 
@@ -40,17 +43,18 @@ struct H2Connection::Stream {
   bool eof_sent = false;   // nghttp2 took the end of the body: the pieces are no longer read
   bool responded = false;  // a response was submitted
   std::string local_body;  // gatehouse's own answer
-  // Trailers to send after the body (an HTTP/2 pod's, e.g. grpc-status); null or empty: none.
-  const std::vector<std::pair<std::string, std::string>>* trailers = nullptr;
+  // Trailers to send after the body (a pod's, e.g. grpc-status); empty: none.
+  std::span<const Field> trailers;
 
   // ---- the exchange
   bool closed = false;  // nghttp2 closed the stream (done, or reset by either side)
   bool exchange_running = false;
+  bool detached = false;  // closed while its exchange ran, not whole: counted in detached_exchanges_
   bool reset = false;   // closed before the exchange finished: stop, do not pool the pod
   std::chrono::steady_clock::time_point deadline;
   bool timed_out = false;
-  UpstreamConnection* upstream = nullptr;  // in use, so the sweeper can cut it
-  std::string head;                        // the upstream request head; reused
+  Upstream* watched = nullptr;  // what a deadline or a reset cuts (Downstream::watch)
+  std::string head;             // the upstream request head, the response's lower-cased names
   // An event, never expiring: cancel() wakes every coroutine waiting on it (the exchange, and
   // for an HTTP/2 pod the request-body pump), which then re-check the state above.
   boost::asio::steady_timer wake;

@@ -4,7 +4,7 @@
 // closed or told to go away.
 //
 // As H2Connection on the client side: nghttp2 without I/O, a reader and a writer coroutine, the
-// exchanges (h2_exchange.cpp) only touch their stream's state and wake the writer. Response bytes
+// exchanges (exchange/h2c_upstream.cpp) only touch their stream's state and wake the writer. Response bytes
 // are consumed (the pod's window reopens) only once the client has taken them.
 #pragma once
 

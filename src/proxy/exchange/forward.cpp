@@ -1,0 +1,337 @@
+// g++ 12: awaited values are stored in locals before they are tested (it miscompiled `co_await`
+// inside an if condition).
+#include "proxy/exchange/forward.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "proxy/exchange/h1_upstream.h"
+#include "proxy/exchange/h2c_upstream.h"
+#include "proxy/forward_headers.h"
+#include "proxy/redirect.h"
+#include "proxy/worker.h"
+#include "routing/path_normalize.h"
+
+namespace gatehouse::proxy {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+// Methods a request may be sent twice with (RFC 9110 §9.2.2): a stale pooled connection is
+// retried only for these.
+bool idempotent(http1::Method m) {
+  using M = http1::Method;
+  return m == M::kGet || m == M::kHead || m == M::kOptions || m == M::kTrace || m == M::kPut ||
+         m == M::kDelete;
+}
+
+// The request body beside the response (full duplex): runs until the body ended, the pod stopped
+// taking it, or forward() stopped it; forward() waits for it before its frame goes.
+struct Pump {
+  Downstream& down;
+  Upstream& up;
+  Pieces pieces;
+  bool done = false;
+  bool body_sent = false;
+};
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"  // GCC bug 109224 (coroutine frames)
+asio::awaitable<void> pump_body(Pump& pump) {
+  for (;;) {
+    const BodyStatus status = co_await pump.down.read_body(pump.pieces);
+    if (status == BodyStatus::kError || status == BodyStatus::kGone) break;
+    const bool last = status == BodyStatus::kEnd;
+    const bool taken = co_await pump.up.send_body(pump.pieces, last);
+    if (!taken) break;
+    if (last) {
+      pump.body_sent = true;
+      break;
+    }
+  }
+  pump.done = true;
+  pump.down.event().cancel();
+}
+
+// Sends the request body after its head (half duplex). Returns an error only for the client's
+// side; `body_sent` false with no error: the pod stopped taking it (it may still answer).
+asio::awaitable<ForwardError> send_body(Downstream& down, Upstream& up, Pieces& pieces,
+                                        bool& body_sent) {
+  for (;;) {
+    const BodyStatus status = co_await down.read_body(pieces);
+    if (status == BodyStatus::kError)
+      co_return ForwardError::client(ForwardError::What::kClientBody, "malformed request body");
+    if (status == BodyStatus::kGone) co_return ForwardError::client(ForwardError::What::kClientGone);
+    const bool last = status == BodyStatus::kEnd;
+    const bool taken = co_await up.send_body(pieces, last);
+    if (!taken) {
+      body_sent = false;
+      co_return ForwardError{};
+    }
+    if (last) co_return ForwardError{};
+  }
+}
+
+// An error that surfaced while a deadline had passed is the deadline's.
+ForwardError blame_deadline(Downstream& down, ForwardError error, std::string_view detail) {
+  if (error && down.timed_out()) {
+    down.clear_timeout();
+    return ForwardError::pod(ForwardError::What::kTimeout, detail);
+  }
+  return error;
+}
+
+asio::awaitable<void> relay(Downstream& down, Upstream& up, Generation& generation,
+                            std::uint32_t cluster, ExchangeRecord& record) {
+  Worker& worker = down.worker();
+  const ProxyOptions& options = worker.options();
+  RequestHead& req = down.request();
+  auto answer = [&](const ForwardError& error, bool close) -> asio::awaitable<void> {
+    down.watch(nullptr);
+    record.error = error;
+    record.status = status_of(error);
+    if (record.status == 0 || down.gone()) co_return;
+    co_await down.reply(record.status, error.detail, {}, close);
+  };
+
+  // Pick and connect: endpoints that cannot be reached are marked and others tried.
+  const auto endpoints = generation.endpoints_of(cluster);
+  boost::asio::ip::tcp::endpoint pod;
+  EndpointState* state = nullptr;
+  std::uint64_t tried = 0;
+  ForwardError error =
+      ForwardError::pod(ForwardError::What::kNoEndpoint, "could not connect to any endpoint");
+  for (int attempt = 0; attempt < options.connect_attempts + 1; ++attempt) {
+    const int index = worker.pick_endpoint(generation, cluster, tried);
+    if (index < 0) break;
+    if (index < 64) tried |= 1ull << index;
+    pod = endpoints[static_cast<std::size_t>(index)];
+    state = generation.states_of(cluster)[static_cast<std::size_t>(index)];
+    if (up.reuse(pod)) {
+      error = ForwardError{};
+      break;
+    }
+    down.watch(&up);
+    down.set_deadline(Stage::kConnect, options.timeouts.connect);
+    error = co_await up.open(pod);
+    down.watch(nullptr);
+    error = blame_deadline(down, error, "connecting to the pod timed out");
+    if (down.gone()) co_return;
+    if (!error) break;
+    worker.record_failure(*state);
+  }
+  if (error) {
+    if (error.what == ForwardError::What::kNoEndpoint) error.what = ForwardError::What::kConnect;
+    co_return co_await answer(error, true);
+  }
+  EndpointState& load = *state;
+  ++load.active;
+  struct Active {
+    EndpointState& e;
+    ~Active() { --e.active; }
+  } active{load};
+  struct Unwatch {
+    Downstream& d;
+    ~Unwatch() { d.watch(nullptr); }
+  } unwatch{down};
+
+  if (req.expect_continue) {
+    const bool continued = co_await down.send_continue();
+    if (!continued) co_return;
+  }
+
+  // The request: head and body. A pooled connection the pod closed while it sat idle fails
+  // before any response byte; a request without a body is then sent once more on a new
+  // connection (nothing of it can have been processed).
+  Forwarding forwarding = down.forwarding();
+  for (const Field& f : req.fields) {
+    if (f.token == http1::HeaderToken::kXForwardedFor) {
+      forwarding.prior_forwarded_for = f.value;
+      forwarding.has_prior_forwarded_for = true;
+    }
+    forwarding.has_request_id |= f.token == http1::HeaderToken::kXRequestId;
+  }
+  Pieces request_pieces;
+  bool last = true;
+  down.buffered_body(request_pieces, last);
+  const bool bodyless = !req.has_body();
+  const bool duplex = !bodyless && down.full_duplex() && up.full_duplex();
+  bool body_sent = true;
+  ResponseHead head;
+  Pump pump{down, up, {}, false, false};
+  for (bool retried = false;; retried = true) {
+    const bool may_retry = !retried && bodyless && up.reused() && idempotent(req.method_id);
+    down.watch(&up);
+    down.set_deadline(Stage::kRequestBody, options.timeouts.body_io);
+    error = co_await up.send_head(req, forwarding, request_pieces, last);
+    if (!error && !last && !duplex) {
+      const ForwardError client = co_await send_body(down, up, request_pieces, body_sent);
+      if (client) {
+        // The pod got part of a body and waits for the rest: the exchange cannot go on.
+        up.finish(false);
+        co_return co_await answer(client, true);
+      }
+    }
+    if (down.gone()) co_return;
+    if (!error) {
+      if (duplex && !last) {
+        pump.done = false;
+        asio::co_spawn(worker.io(), pump_body(pump), asio::detached);
+      }
+      down.set_deadline(Stage::kResponseHead, options.timeouts.header);
+      error = co_await up.read_head(head);
+      error = blame_deadline(down, error, "the pod did not answer in time");
+    }
+    if (!error || down.gone()) break;
+    if (!(may_retry && error.retry == ForwardError::Retry::kIfReused)) break;
+    // A stale pooled connection: once more on a new connection to the same pod.
+    down.set_deadline(Stage::kConnect, options.timeouts.connect);
+    error = co_await up.open(pod);
+    if (down.gone()) co_return;
+    if (error) {
+      error = ForwardError::pod(ForwardError::What::kConnect, "could not reconnect to the pod");
+      break;
+    }
+  }
+  // The pump reads through `down` and `up`: it ends before they do.
+  auto join_pump = [&]() -> asio::awaitable<void> {
+    if (!duplex) co_return;
+    down.stop_body();
+    while (!pump.done) {
+      auto [ec] = co_await down.event().async_wait(kTuple);
+      (void)ec;
+    }
+  };
+  if (down.gone()) {
+    up.finish(false);
+    co_await join_pump();
+    co_return;
+  }
+  if (error) {
+    if (counts_against_pod(error)) worker.record_failure(load);
+    up.finish(false);
+    co_await join_pump();
+    co_return co_await answer(error, true);
+  }
+  Worker::record_success(load);
+  record.pod_answered = true;
+
+  if (head.status == 101) {
+    std::size_t start = 0, end = 0;
+    UpstreamConnection* connection = up.tunnel_connection(start, end);
+    if (!req.upgrade || !connection) {
+      up.finish(false);
+      co_return co_await answer(
+          ForwardError::pod(ForwardError::What::kProtocol, "the pod switched protocols unasked"),
+          true);
+    }
+    record.status = 101;
+    ++worker.stats().responses[1];
+    down.watch(nullptr);
+    const Pieces none;
+    const bool sent = co_await down.send_head(head, none, false, {});
+    if (sent) co_await down.tunnel(*connection, start, end);
+    up.finish(false);
+    co_return;
+  }
+
+  // The response: its head with what came along, then the body as the pod sends it.
+  record.status = head.status;
+  ++worker.stats().responses[head.status / 100 % 6];
+  down.set_deadline(Stage::kResponseBody, options.timeouts.body_io);
+  Pieces& pieces = down.response_pieces();
+  BodyStatus status = up.buffered_body(pieces);
+  bool delivered = co_await down.send_head(head, pieces, status == BodyStatus::kEnd,
+                                           status == BodyStatus::kEnd ? up.trailers()
+                                                                      : std::span<const Field>());
+  while (delivered && status == BodyStatus::kMore) {
+    status = co_await up.read_body(pieces);
+    if (status == BodyStatus::kError || status == BodyStatus::kGone) break;
+    down.set_deadline(Stage::kResponseBody, options.timeouts.body_io);
+    const bool end = status == BodyStatus::kEnd;
+    delivered = co_await down.send_body(pieces, end, end ? up.trailers() : std::span<const Field>());
+  }
+  const bool whole = delivered && status == BodyStatus::kEnd && !down.gone();
+  if (!whole) {
+    record.error = down.gone() || !delivered
+                       ? ForwardError::client(ForwardError::What::kClientGone)
+                       : ForwardError::pod(down.timed_out() ? ForwardError::What::kTimeout
+                                                            : ForwardError::What::kReset,
+                                           "the response body broke off");
+    down.abort_response(up.reset_code());
+  }
+  co_await join_pump();
+  if (duplex) body_sent = pump.body_sent;
+  up.finish(whole && body_sent);
+}
+#pragma GCC diagnostic pop
+
+}  // namespace
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"  // GCC bug 109224 (coroutine frames)
+asio::awaitable<void> forward(Downstream& down, ExchangeRecord& record) {
+  Worker& worker = down.worker();
+  const ProxyOptions& options = worker.options();
+  RequestHead& req = down.request();
+
+  // Normalize: the path matched is the path the pod receives, whatever the protocols.
+  std::string& path = down.path_storage();
+  const routing::PathVerdict verdict =
+      routing::normalize_target(req.raw_path, req.query, options.path_policy, path);
+  if (verdict != routing::PathVerdict::kOk) {
+    record.status = routing::path_refusal_status(verdict);
+    co_return co_await down.reply(record.status, routing::path_refusal_reason(verdict), {}, true);
+  }
+  req.path = path;
+
+  // Redirect: a host with TLS moves to HTTPS whatever the path (no rule needed), as
+  // ingress-nginx does per server.
+  if (options.ssl_redirect && !req.client_tls && worker.certs() &&
+      worker.certs()->has_tls(req.routing_host) && !path.starts_with(kAcmeChallengePrefix)) {
+    std::string& location = down.scratch();
+    https_location(location, req.routing_host, options.https_port, req.raw_path, req.query,
+                   req.has_query);
+    record.status = 308;
+    co_return co_await down.reply(308, {}, location, false);
+  }
+
+  // Match.
+  Generation* generation = worker.acquire_generation();
+  if (!generation) {
+    record.status = 503;
+    co_return co_await down.reply(503, "no configuration loaded yet", {}, true);
+  }
+  struct Release {
+    Worker& w;
+    Generation* g;
+    ~Release() { w.release_generation(g); }
+  } release{worker, generation};
+  const routing::MatchResult m = generation->table->match(req.routing_host, path);
+  if (m.kind == routing::MatchKind::kNotFound) {
+    record.status = 404;
+    co_return co_await down.reply(404, {}, {}, false);
+  }
+  if (generation->endpoints_of(m.cluster_id).empty()) {
+    record.status = 503;
+    co_return co_await down.reply(503, m.cluster->detail, {}, false);
+  }
+
+  // Relay, through the adapter of the pods' protocol.
+  if (m.cluster->protocol == routing::PodProtocol::kH2c) {
+    H2cUpstream up(down);
+    co_await relay(down, up, *generation, m.cluster_id, record);
+  } else {
+    Http1Upstream up(down, m.cluster->protocol == routing::PodProtocol::kHttp1Tls);
+    co_await relay(down, up, *generation, m.cluster_id, record);
+  }
+}
+#pragma GCC diagnostic pop
+
+}  // namespace gatehouse::proxy
