@@ -5,6 +5,7 @@
 
 #include <boost/asio/buffer.hpp>
 #include <string>
+#include <string>
 #include <vector>
 
 #include "proxy/http1/chunked.h"
@@ -21,18 +22,23 @@ class PieceSink final : public http1::ChunkedSink {
   std::vector<boost::asio::const_buffer>& pieces_;
 };
 
-// Pieces as PieceSink, and the trailer fields kept too (views into the same buffer).
+// Pieces as PieceSink; the trailer fields are copied out as "name: value\r\n" lines (the bytes
+// they were read from may be gone by the time the section ends).
 class PieceTrailerSink final : public http1::ChunkedSink {
  public:
-  PieceTrailerSink(std::vector<boost::asio::const_buffer>& pieces,
-                   std::vector<http1::Header>& trailers)
+  PieceTrailerSink(std::vector<boost::asio::const_buffer>& pieces, std::string& trailers)
       : pieces_(pieces), trailers_(trailers) {}
   void on_data(std::string_view data) override { pieces_.emplace_back(data.data(), data.size()); }
-  void on_trailer(const http1::Header& field) override { trailers_.push_back(field); }
+  void on_trailer(const http1::Header& field) override {
+    trailers_.append(field.name);
+    trailers_.append(": ");
+    trailers_.append(field.value);
+    trailers_.append("\r\n");
+  }
 
  private:
   std::vector<boost::asio::const_buffer>& pieces_;
-  std::vector<http1::Header>& trailers_;
+  std::string& trailers_;
 };
 
 }  // namespace gatehouse::proxy

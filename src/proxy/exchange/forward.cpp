@@ -50,6 +50,9 @@ asio::awaitable<void> pump_body(Pump& pump) {
     const bool last = status == BodyStatus::kEnd;
     const bool taken = co_await pump.up.send_body(pump.pieces, last);
     if (!taken) break;
+    // A long bidirectional stream lives as long as either side moves.
+    pump.down.set_deadline(Stage::kRequestBody,
+                           pump.down.worker().options().timeouts.body_io);
     if (last) {
       pump.body_sent = true;
       break;
@@ -87,6 +90,12 @@ ForwardError blame_deadline(Downstream& down, ForwardError error, std::string_vi
   return error;
 }
 
+#pragma GCC diagnostic pop
+
+}  // namespace
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"  // GCC bug 109224 (coroutine frames)
 asio::awaitable<void> relay(Downstream& down, Upstream& up, Generation& generation,
                             std::uint32_t cluster, ExchangeRecord& record) {
   Worker& worker = down.worker();
@@ -165,6 +174,7 @@ asio::awaitable<void> relay(Downstream& down, Upstream& up, Generation& generati
   bool body_sent = true;
   ResponseHead head;
   Pump pump{down, up, {}, false, false};
+  bool pumping = false;
   for (bool retried = false;; retried = true) {
     const bool may_retry = !retried && bodyless && up.reused() && idempotent(req.method_id);
     down.watch(&up);
@@ -181,7 +191,7 @@ asio::awaitable<void> relay(Downstream& down, Upstream& up, Generation& generati
     if (down.gone()) co_return;
     if (!error) {
       if (duplex && !last) {
-        pump.done = false;
+        pumping = true;
         asio::co_spawn(worker.io(), pump_body(pump), asio::detached);
       }
       down.set_deadline(Stage::kResponseHead, options.timeouts.header);
@@ -199,24 +209,21 @@ asio::awaitable<void> relay(Downstream& down, Upstream& up, Generation& generati
       break;
     }
   }
-  // The pump reads through `down` and `up`: it ends before they do.
+  // The pump reads through `down` and `up`: it ends before either is finished with. Only its
+  // waits are stopped; what it already handed over stays sent.
   auto join_pump = [&]() -> asio::awaitable<void> {
-    if (!duplex) co_return;
     down.stop_body();
+    up.cut();
     while (!pump.done) {
       auto [ec] = co_await down.event().async_wait(kTuple);
       (void)ec;
     }
   };
-  if (down.gone()) {
+  if (down.gone() || error) {
+    if (pumping) co_await join_pump();
     up.finish(false);
-    co_await join_pump();
-    co_return;
-  }
-  if (error) {
+    if (!error) co_return;
     if (counts_against_pod(error)) worker.record_failure(load);
-    up.finish(false);
-    co_await join_pump();
     co_return co_await answer(error, true);
   }
   Worker::record_success(load);
@@ -226,6 +233,7 @@ asio::awaitable<void> relay(Downstream& down, Upstream& up, Generation& generati
     std::size_t start = 0, end = 0;
     UpstreamConnection* connection = up.tunnel_connection(start, end);
     if (!req.upgrade || !connection) {
+      if (pumping) co_await join_pump();
       up.finish(false);
       co_return co_await answer(
           ForwardError::pod(ForwardError::What::kProtocol, "the pod switched protocols unasked"),
@@ -233,8 +241,7 @@ asio::awaitable<void> relay(Downstream& down, Upstream& up, Generation& generati
     }
     record.status = 101;
     ++worker.stats().responses[1];
-    down.watch(nullptr);
-    const Pieces none;
+    const Pieces none;  // the pod stays watched: an idle tunnel's deadline cuts it too
     const bool sent = co_await down.send_head(head, none, false, {});
     if (sent) co_await down.tunnel(*connection, start, end);
     up.finish(false);
@@ -266,13 +273,13 @@ asio::awaitable<void> relay(Downstream& down, Upstream& up, Generation& generati
                                            "the response body broke off");
     down.abort_response(up.reset_code());
   }
-  co_await join_pump();
-  if (duplex) body_sent = pump.body_sent;
+  if (pumping) {
+    co_await join_pump();
+    body_sent = pump.body_sent;
+  }
   up.finish(whole && body_sent);
 }
 #pragma GCC diagnostic pop
-
-}  // namespace
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"  // GCC bug 109224 (coroutine frames)

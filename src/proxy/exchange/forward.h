@@ -5,6 +5,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <cstdint>
 
 #include "proxy/exchange/adapters.h"
 
@@ -17,7 +18,14 @@ struct ExchangeRecord {
   bool pod_answered = false;  // the status is the pod's, not gatehouse's
 };
 
+struct Generation;
+
 // Serves the request `down` holds, start to end. Never throws.
 boost::asio::awaitable<void> forward(Downstream& down, ExchangeRecord& record);
+
+// forward() from a matched cluster on: pick / connect / retry through `up`, then relay. Its own
+// entry point so that tests drive it with fake adapters (tests/proxy/forward_test.cpp).
+boost::asio::awaitable<void> relay(Downstream& down, Upstream& up, Generation& generation,
+                                   std::uint32_t cluster, ExchangeRecord& record);
 
 }  // namespace gatehouse::proxy

@@ -251,6 +251,7 @@ asio::awaitable<ForwardError> Http1Upstream::read_head(ResponseHead& out) {
   remaining_ = r.content_length;
   decoder_.reset();
   trailers_.clear();
+  trailer_text_.clear();
   co_return ForwardError{};
 }
 
@@ -274,12 +275,21 @@ BodyStatus Http1Upstream::buffered_body(Pieces& out) {
       return BodyStatus::kMore;
     case http1::BodyKind::kChunked: {
       if (end_ == start_) return BodyStatus::kMore;
-      PieceTrailerSink sink(out, trailers_);
+      PieceTrailerSink sink(out, trailer_text_);
       const http1::ChunkedResult r = decoder_.feed({buf + start_, end_ - start_}, sink);
       if (r.status == http1::ChunkedStatus::kError) return BodyStatus::kError;
       start_ += r.consumed;
       if (r.status != http1::ChunkedStatus::kDone) return BodyStatus::kMore;
-      std::erase_if(trailers_, [](const Field& f) { return !allowed_trailer(f); });
+      // The trailer fields were copied as they came (a section may span reads): view them now
+      // that their text is final.
+      trailers_.clear();
+      std::string_view text(trailer_text_);
+      while (!text.empty()) {
+        const http1::FieldLine line = http1::parse_field_line(text);
+        if (line.status != http1::FieldLineStatus::kComplete) break;
+        if (allowed_trailer(line.header)) trailers_.push_back(line.header);
+        text.remove_prefix(line.length);
+      }
       return BodyStatus::kEnd;
     }
   }

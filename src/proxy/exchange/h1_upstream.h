@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <string>
 #include <vector>
 
 #include "proxy/exchange/adapters.h"
@@ -51,7 +52,8 @@ class Http1Upstream final : public Upstream {
   std::size_t start_ = 0, end_ = 0;  // response bytes in the buffer not yet handed on
   std::uint64_t remaining_ = 0;      // of a Content-Length body
   http1::ChunkedDecoder decoder_;
-  std::vector<Field> trailers_;
+  std::string trailer_text_;  // the trailer section as received, "name: value\r\n" lines
+  std::vector<Field> trailers_;  // views into trailer_text_
   std::array<boost::asio::const_buffer, 12> out_;
   char chunk_line_[24];
 };

@@ -63,41 +63,43 @@ asio::awaitable<ForwardError> H2cUpstream::send_head(const RequestHead& req,
                                                      const Forwarding& forwarding,
                                                      const Pieces& first, bool last) {
   head_request_ = req.method_id == http1::Method::kHead;
-  // Names are lower-cased into `text`, which also holds the path and the forwarding lines;
-  // reserved up front so the views into it stay valid until nghttp2 copies them (open()).
+  // The text of the fields (path, lower-cased names, the length, the forwarding lines) is
+  // written first and only then viewed: a view into a string that grows may dangle.
   std::string& text = down_.scratch();
   text.clear();
-  std::size_t bytes = req.path.size() + 1 + req.query.size() + 24;
-  for (const Field& f : req.fields) bytes += f.name.size();
-  text.reserve(bytes + 512);
   text.append(req.path);  // the normalized path: the one that was matched
   if (req.has_query) {
     text += '?';
     text.append(req.query);
   }
-  const std::string_view path(text);
+  const std::size_t path_end = text.size();
+  for (const Field& f : req.fields) {
+    if (replaced_by_proxy(f.token)) continue;
+    for (char c : f.name) text += ascii_lower(c);
+  }
+  const std::size_t length_at = text.size();
+  if (req.framing == Framing::kLength) append_decimal(text, req.content_length);
+  const std::size_t lines_at = text.size();
+  append_forwarding_fields(text, forwarding, [&] { return down_.worker().next_random(); });
+
+  const std::string_view all(text);
   std::vector<nghttp2_nv> nv;
   nv.reserve(req.fields.size() + 14);
   nv.push_back(field(":method", req.method));
   nv.push_back(field(":scheme", "http"));
   nv.push_back(field(":authority", req.authority));
-  nv.push_back(field(":path", path));
+  nv.push_back(field(":path", all.substr(0, path_end)));
+  std::size_t at = path_end;
   for (const Field& f : req.fields) {
     if (replaced_by_proxy(f.token)) continue;
-    const std::size_t at = text.size();
-    for (char c : f.name) text += ascii_lower(c);
-    nv.push_back(field(std::string_view(text).substr(at, f.name.size()), f.value));
+    nv.push_back(field(all.substr(at, f.name.size()), f.value));
+    at += f.name.size();
   }
-  if (req.framing == Framing::kLength) {
-    const std::size_t at = text.size();
-    append_decimal(text, req.content_length);
-    nv.push_back(field("content-length", std::string_view(text).substr(at)));
-  }
+  if (req.framing == Framing::kLength)
+    nv.push_back(field("content-length", all.substr(length_at, lines_at - length_at)));
   // gRPC needs it; HTTP/2 allows no other TE value (RFC 9113 §8.2.2).
   if (req.wants_trailers) nv.push_back(field("te", "trailers"));
-  const std::size_t lines = text.size();
-  append_forwarding_fields(text, forwarding, [&] { return down_.worker().next_random(); });
-  add_lines_as_fields(text, nv, lines);
+  add_lines_as_fields(text, nv, lines_at);  // lower-cases in place: no reallocation
 
   const bool has_body = req.has_body();
   stream_ = connection_->open(nv, has_body, down_.event(), down_.event_owner());
@@ -114,11 +116,11 @@ asio::awaitable<ForwardError> H2cUpstream::send_head(const RequestHead& req,
 }
 
 asio::awaitable<bool> H2cUpstream::send_body(const Pieces& pieces, bool last) {
-  H2Upstream::Stream& up = *stream_;
+  const std::shared_ptr<H2Upstream::Stream> keep = stream_;  // finish() may run while we wait
+  H2Upstream::Stream& up = *keep;
   // The pod's window decides: the bytes handed over before must have gone first.
-  while (up.sent < up.outgoing.size() && !up.ended && !down_.timed_out() && !down_.gone())
-    co_await wait();
-  if (up.ended || down_.timed_out() || down_.gone()) co_return false;
+  while (up.sent < up.outgoing.size() && !up.ended && !stopped()) co_await wait();
+  if (up.ended || stopped() || !stream_) co_return false;
   up.outgoing.clear();
   up.sent = 0;
   for (const auto& piece : pieces)
@@ -129,8 +131,9 @@ asio::awaitable<bool> H2cUpstream::send_body(const Pieces& pieces, bool last) {
 }
 
 asio::awaitable<ForwardError> H2cUpstream::read_head(ResponseHead& out) {
-  H2Upstream::Stream& up = *stream_;
-  while (!up.head_done && !up.ended && !down_.timed_out() && !down_.gone()) co_await wait();
+  const std::shared_ptr<H2Upstream::Stream> keep = stream_;
+  H2Upstream::Stream& up = *keep;
+  while (!up.head_done && !up.ended && !stopped()) co_await wait();
   if (!up.head_done) {
     if (down_.timed_out()) co_return ForwardError::pod(ForwardError::What::kTimeout, {});
     co_return ForwardError::pod(ForwardError::What::kReset,
@@ -195,14 +198,15 @@ BodyStatus H2cUpstream::buffered_body(Pieces& out) {
 }
 
 asio::awaitable<BodyStatus> H2cUpstream::read_body(Pieces& out) {
-  H2Upstream::Stream& up = *stream_;
+  const std::shared_ptr<H2Upstream::Stream> keep = stream_;
+  H2Upstream::Stream& up = *keep;
   // The bytes handed on last time are taken: the pod may send as many more.
   if (!sending_.empty()) {
     connection_->consume(up, sending_.size());
     sending_.clear();
   }
-  while (up.incoming.empty() && !up.ended && !down_.timed_out() && !down_.gone()) co_await wait();
-  if (down_.timed_out() || down_.gone()) {
+  while (up.incoming.empty() && !up.ended && !stopped()) co_await wait();
+  if (stopped()) {
     out.clear();
     co_return BodyStatus::kGone;
   }
@@ -212,8 +216,11 @@ asio::awaitable<BodyStatus> H2cUpstream::read_body(Pieces& out) {
 #pragma GCC diagnostic pop
 
 void H2cUpstream::finish(bool) {
-  if (!sending_.empty() && stream_) connection_->consume(*stream_, sending_.size());
+  // Bytes the pod sent that nobody will take still count against the connection's window.
+  const std::size_t untaken = sending_.size() + (stream_ ? stream_->incoming.size() : 0);
+  if (stream_ && untaken > 0) connection_->consume(*stream_, untaken);
   sending_.clear();
+  if (stream_) stream_->incoming.clear();
   if (connection_ && stream_) connection_->cancel(*stream_);  // nothing when it ended
   stream_.reset();
 }

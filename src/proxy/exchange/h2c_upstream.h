@@ -34,12 +34,17 @@ class H2cUpstream final : public Upstream {
   }
   std::span<const Field> trailers() const override { return trailers_; }
   bool full_duplex() const override { return true; }
-  void cut() override { down_.event().cancel(); }
+  // Every wait ends, now and from now on: a deadline passed, or forward() is done with it.
+  void cut() override {
+    cut_ = true;
+    down_.event().cancel();
+  }
   void finish(bool clean) override;
   UpstreamConnection* tunnel_connection(std::size_t&, std::size_t&) override { return nullptr; }
 
  private:
   boost::asio::awaitable<void> wait();
+  bool stopped() const { return cut_ || down_.timed_out() || down_.gone(); }
   // Hands the pod's pending response bytes over, and says where the body stands.
   BodyStatus take(Pieces& out);
   static std::vector<Field> as_fields(const H2Upstream::Fields& fields);
@@ -51,6 +56,7 @@ class H2cUpstream final : public Upstream {
   std::vector<Field> fields_;
   std::vector<Field> trailers_;
   bool head_request_ = false;
+  bool cut_ = false;
 };
 
 }  // namespace gatehouse::proxy

@@ -113,8 +113,13 @@ void H2Downstream::set_deadline(Stage, std::chrono::milliseconds timeout) {
 }
 
 void H2Downstream::consume_taken() {
-  if (taken_ > 0 && !s_.closed) nghttp2_session_consume(c_.session_, s_.id, taken_);
-  if (taken_ > 0) c_.wake_writer();
+  if (taken_ == 0) return;
+  // Once the stream is gone only the connection's window is left to reopen.
+  if (s_.closed)
+    nghttp2_session_consume_connection(c_.session_, taken_);
+  else
+    nghttp2_session_consume(c_.session_, s_.id, taken_);
+  c_.wake_writer();
   taken_ = 0;
 }
 
