@@ -142,6 +142,12 @@ int main(int argc, char** argv) {
   serve->add_option("--listen-tls", serve_options.listen_tls,
                     "ADDR:PORT to serve HTTPS on (repeatable), with the certificates of the "
                     "Ingresses' spec.tls chosen by SNI");
+  serve->add_option("--listen-proxy-protocol", serve_options.listen_proxy_protocol,
+                    "ADDR:PORT to serve HTTP on, each connection starting with a PROXY protocol "
+                    "header (v1 or v2) from a load balancer; its client address is used "
+                    "(repeatable; never expose such a port to clients directly)");
+  serve->add_option("--listen-tls-proxy-protocol", serve_options.listen_tls_proxy_protocol,
+                    "ADDR:PORT to serve HTTPS on behind a PROXY protocol header (repeatable)");
   serve->add_option("--default-certificate", serve_options.default_certificate,
                     "NAMESPACE/NAME of a kubernetes.io/tls Secret for names no Ingress gives a "
                     "certificate (default: a self-signed one generated at start)");

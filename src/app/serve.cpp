@@ -119,7 +119,8 @@ class Controller {
     // Without an HTTPS listener there is nothing to choose a certificate for, nor anywhere to
     // redirect to (unless --https-port says TLS is served elsewhere): OpenSSL is not even set
     // up (its start costs ~6 MiB of RSS, a third of a plain serve's).
-    if (!options_.listen_tls.empty() || options_.https_port > 0)
+    if (!options_.listen_tls.empty() || !options_.listen_tls_proxy_protocol.empty() ||
+        options_.https_port > 0)
       cert_store_.emplace(default_certificate);
     return true;
   }
@@ -389,26 +390,47 @@ int run_serve(const ServeOptions& options) {
   // 10,000 paths took 4x longer while it faulted). Keep freed memory for the next table.
   ::mallopt(M_MMAP_THRESHOLD, 32 << 20);
   ::mallopt(M_TRIM_THRESHOLD, 64 << 20);
-  std::vector<std::pair<tcp::endpoint, bool>> addresses;  // and whether it serves HTTPS
-  for (const bool tls : {false, true}) {
-    for (const auto& text : tls ? options.listen_tls : options.listen) {
+  struct Listener {
+    tcp::endpoint address;
+    bool tls;
+    bool proxy_protocol;
+  };
+  std::vector<Listener> addresses;
+  const struct {
+    const std::vector<std::string>& texts;
+    const char* flag;
+    bool tls;
+    bool proxy_protocol;
+  } kinds[] = {{options.listen, "--listen", false, false},
+               {options.listen_tls, "--listen-tls", true, false},
+               {options.listen_proxy_protocol, "--listen-proxy-protocol", false, true},
+               {options.listen_tls_proxy_protocol, "--listen-tls-proxy-protocol", true, true}};
+  for (const auto& kind : kinds) {
+    for (const auto& text : kind.texts) {
       auto address = parse_address(text);
       if (!address) {
-        log((tls ? "--listen-tls " : "--listen ") + text + ": expected ADDR:PORT");
+        log(std::string(kind.flag) + " " + text + ": expected ADDR:PORT");
         return 2;
       }
-      addresses.emplace_back(*address, tls);
+      addresses.push_back(Listener{*address, kind.tls, kind.proxy_protocol});
     }
   }
   if (addresses.empty()) {
     log("at least one --listen or --listen-tls ADDR:PORT is required");
     return 2;
   }
+  const bool any_tls = std::any_of(addresses.begin(), addresses.end(),
+                                   [](const Listener& l) { return l.tls; });
   proxy::ProxyOptions proxy_options = options.proxy;
-  if (options.https_port > 0)
+  if (options.https_port > 0) {
     proxy_options.https_port = static_cast<std::uint16_t>(options.https_port);
-  else if (!options.listen_tls.empty())
-    proxy_options.https_port = parse_address(options.listen_tls.front())->port();
+  } else {
+    for (const Listener& l : addresses)
+      if (l.tls) {
+        proxy_options.https_port = l.address.port();
+        break;
+      }
+  }
   if (options.balancer == "least-request")
     proxy_options.balancer = proxy::BalancerKind::kLeastRequest;
   else if (options.balancer != "round-robin") {
@@ -422,8 +444,8 @@ int run_serve(const ServeOptions& options) {
   std::vector<std::unique_ptr<proxy::Worker>> workers;
   for (int i = 0; i < count; ++i) {
     workers.push_back(std::make_unique<proxy::Worker>(i, proxy_options));
-    for (const auto& [address, tls] : addresses) {
-      std::string error = workers.back()->listen(address, tls);
+    for (const Listener& l : addresses) {
+      std::string error = workers.back()->listen(l.address, l.tls, l.proxy_protocol);
       if (!error.empty()) {
         log(error);
         return 1;
@@ -551,7 +573,7 @@ int run_serve(const ServeOptions& options) {
   // reaches), rotated in memory. Only with TLS listeners: the first random bytes initialize
   // OpenSSL, whose tables would otherwise add ~3.4 MiB of resident pages to a plain-HTTP serve.
   std::shared_ptr<const proxy::tls::TicketKeys> ticket_keys;
-  if (!options.listen_tls.empty()) {
+  if (any_tls) {
     ticket_keys = proxy::tls::TicketKeys::generate();
     for (auto& w : workers) w->publish_ticket_keys(ticket_keys);
   }
@@ -565,13 +587,14 @@ int run_serve(const ServeOptions& options) {
       rotate_ticket_keys();
     });
   };
-  if (!options.listen_tls.empty()) rotate_ticket_keys();
+  if (any_tls) rotate_ticket_keys();
 
   for (auto& w : workers) w->start();
   std::string listening;
-  for (const auto& [a, tls] : addresses)
-    listening += (listening.empty() ? "" : ", ") + std::string(tls ? "https://" : "http://") +
-                 a.address().to_string() + ":" + std::to_string(a.port());
+  for (const Listener& l : addresses)
+    listening += (listening.empty() ? "" : ", ") + std::string(l.tls ? "https://" : "http://") +
+                 l.address.address().to_string() + ":" + std::to_string(l.address.port()) +
+                 (l.proxy_protocol ? " (PROXY protocol)" : "");
   log("serving on " + listening + " with " + std::to_string(count) + " workers (" +
       io_backend_name() + ")");
 

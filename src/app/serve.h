@@ -34,6 +34,10 @@ struct ServeOptions {
   KubeOptions kube;
   std::vector<std::string> listen;      // "ADDR:PORT" or "[V6]:PORT"
   std::vector<std::string> listen_tls;  // the same, for HTTPS
+  // Listeners whose connections start with a PROXY protocol header (v1 or v2) from a trusted
+  // load balancer: the client address is the header's (docs/decisions/0012).
+  std::vector<std::string> listen_proxy_protocol;
+  std::vector<std::string> listen_tls_proxy_protocol;
   std::string default_certificate;      // --default-certificate NAMESPACE/NAME of a TLS Secret
   int https_port = 0;                   // --https-port; 0: the first --listen-tls port, else 443
   int workers = 0;                  // 0: one per core

@@ -18,6 +18,7 @@
 #include "proxy/forward_headers.h"
 #include "proxy/http2/h2_connection.h"
 #include "proxy/interrupt.h"
+#include "proxy/proxy_protocol.h"
 #include "proxy/status_text.h"
 #include "proxy/worker.h"
 
@@ -29,29 +30,78 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
 Session::Session(Worker& worker, tcp::socket socket, SSL* ssl, const tcp::endpoint& peer,
-                 std::uint16_t local_port)
+                 std::uint16_t local_port, bool proxy_protocol)
     : worker_(worker),
       client_(std::move(socket)),
       timer_(worker.io()),
       event_(worker.io(), Clock::time_point::max()),
       in_(new char[worker.options().buffer_size]) {
   if (ssl) client_.use_tls(ssl);
-  auto address = peer.address();
-  if (address.is_v6() && address.to_v6().is_v4_mapped())
-    address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
-  client_ip_ = address.to_string();
+  set_client_address(peer.address());
   local_port_ = local_port;
+  proxy_protocol_ = proxy_protocol;
   path_.reserve(256);
   head_.reserve(4096);
-  scratch_.reserve(4096);
   worker_.add_session(this);
 }
 
 Session::~Session() { worker_.remove_session(this); }
 
+void Session::set_client_address(asio::ip::address address) {
+  if (address.is_v6() && address.to_v6().is_v4_mapped())
+    address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+  client_ip_ = address.to_string();
+}
+
+// The header is read exactly, never a byte of what follows it: on a TLS listener the handshake
+// reads the socket itself. A load balancer sends the header in one segment, so a peek sees it
+// whole and one read takes it; a header in pieces is read as proxy_protocol.h says.
+asio::awaitable<bool> Session::read_proxy_header() {
+  char* buf = in_.get();
+  const std::size_t most = std::min(worker_.options().buffer_size, kMaxProxyV2Header);
+  auto [pec, peeked] = co_await client_.socket().async_receive(
+      asio::buffer(buf, most), asio::socket_base::message_peek, kTuple);
+  if (pec) co_return false;
+  ProxyHeader header = parse_proxy_header({buf, peeked});
+  std::size_t have = 0;
+  if (header.status == ProxyHeaderStatus::kComplete) {
+    auto [ec, n] = co_await asio::async_read(client_.socket(), asio::buffer(buf, header.consumed),
+                                             kTuple);
+    if (ec) co_return false;
+  } else {
+    for (;;) {
+      const std::size_t need = proxy_header_bytes_needed({buf, have});
+      if (need == 0 || have + need > most) break;
+      auto [ec, n] = co_await asio::async_read(client_.socket(), asio::buffer(buf + have, need),
+                                               kTuple);
+      if (ec) co_return false;
+      have += n;
+    }
+    header = parse_proxy_header({buf, have});
+  }
+  if (header.status != ProxyHeaderStatus::kComplete) {
+    ++worker_.stats().proxy_headers_refused;  // spec §2: an invalid header aborts the connection
+    co_return false;
+  }
+  if (!header.local) set_client_address(header.source.address());
+  co_return true;
+}
+
 asio::awaitable<void> Session::start(std::shared_ptr<Session> self) {
   self->deadline_ = self->armed_ = Clock::now() + self->worker_.options().timeouts.idle;
   asio::co_spawn(self->worker_.io(), self->watchdog(self), asio::detached);
+  if (self->proxy_protocol_) {
+    // Before anything else, TLS included; bounded like a handshake.
+    self->set_phase_deadline(Phase::kHandshake, self->worker_.options().timeouts.handshake);
+    const bool ok = co_await self->read_proxy_header();
+    if (!ok) {
+      self->phase_ = Phase::kClosed;
+      boost::system::error_code ec;
+      self->client_.close(ec);
+      self->timer_.cancel();
+      co_return;
+    }
+  }
   if (self->client_.tls()) {
     // TLS writes several small records per exchange (the session ticket, close_notify): with
     // Nagle on, each after the first waits for the client's delayed ACK (40 ms). A setsockopt

@@ -31,9 +31,11 @@ class Session final : public Downstream, public std::enable_shared_from_this<Ses
  public:
   // `peer` (from accept) and `local_port` (the listener's, for X-Forwarded-Port) come from the
   // caller so that a connection costs no getpeername/getsockname. `ssl` (owned from now on) makes
-  // it a TLS connection; null for plain HTTP.
+  // it a TLS connection; null for plain HTTP. `proxy_protocol`: the connection starts with a
+  // PROXY protocol header, whose client address replaces `peer`.
   Session(Worker& worker, boost::asio::ip::tcp::socket socket, SSL* ssl,
-          const boost::asio::ip::tcp::endpoint& peer, std::uint16_t local_port);
+          const boost::asio::ip::tcp::endpoint& peer, std::uint16_t local_port,
+          bool proxy_protocol = false);
   ~Session();
 
   // Runs the session to its end; the shared_ptr keeps it alive for its watchdog too.
@@ -85,6 +87,9 @@ class Session final : public Downstream, public std::enable_shared_from_this<Ses
   enum class Outcome : std::uint8_t { kKeepAlive, kClose };
 
   boost::asio::awaitable<void> run();
+  // Reads the PROXY protocol header, exactly, and takes its client address. False: close.
+  boost::asio::awaitable<bool> read_proxy_header();
+  void set_client_address(boost::asio::ip::address address);
   // Serves the rest of the connection as HTTP/2; `initial` bytes are already in in_.
   boost::asio::awaitable<void> run_http2(std::size_t initial);
   boost::asio::awaitable<void> watchdog(std::shared_ptr<Session> self);
@@ -144,6 +149,7 @@ class Session final : public Downstream, public std::enable_shared_from_this<Ses
   bool client_failed_ = false;  // a read or write on the client failed: it is gone
   bool upgrade_ = false;  // the current request asks for an Upgrade gatehouse will tunnel
   bool h2c_ = false;      // the client sent the HTTP/2 preface on a plain connection
+  bool proxy_protocol_ = false;  // the connection starts with a PROXY protocol header
   H2Connection* h2_ = nullptr;  // while the connection speaks HTTP/2
   bool nodelay_ = false;
   bool answering_head_ = false;  // the request being handled is HEAD: replies carry no body

@@ -31,7 +31,7 @@ Worker::~Worker() {
   join();
 }
 
-std::string Worker::listen(const tcp::endpoint& address, bool tls) {
+std::string Worker::listen(const tcp::endpoint& address, bool tls, bool proxy_protocol) {
   auto acceptor = std::make_unique<tcp::acceptor>(io_);
   boost::system::error_code ec;
   acceptor->open(address.protocol(), ec);
@@ -47,7 +47,7 @@ std::string Worker::listen(const tcp::endpoint& address, bool tls) {
     return "listen on " + address.address().to_string() + ":" + std::to_string(address.port()) +
            ": " + ec.message();
   if (tls && !listener_context_) listener_context_ = tls::make_listener_context();
-  listeners_.push_back(Listener{std::move(acceptor), tls});
+  listeners_.push_back(Listener{std::move(acceptor), tls, proxy_protocol});
   return "";
 }
 
@@ -277,7 +277,8 @@ asio::awaitable<void> Worker::accept_loop(Listener& listener) {
         tls::attach(ssl, &tls_);
       }
       ++stats_.connections;
-      auto session = std::make_shared<Session>(*this, std::move(socket), ssl, peer, local_port);
+      auto session = std::make_shared<Session>(*this, std::move(socket), ssl, peer, local_port,
+                                               listener.proxy_protocol);
       asio::co_spawn(io_, Session::start(std::move(session)), asio::detached);
     }
     if (draining_) {

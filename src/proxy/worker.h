@@ -71,6 +71,7 @@ struct WorkerStats {
   std::uint64_t upstream_connects = 0;
   std::uint64_t upstream_reuses = 0;
   std::uint64_t responses[6] = {};  // by status class: [1]=1xx ... [5]=5xx
+  std::uint64_t proxy_headers_refused = 0;  // connections closed for a bad PROXY header
 };
 
 class Worker {
@@ -80,9 +81,11 @@ class Worker {
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
-  // Opens an SO_REUSEPORT listener on `address` (before start()), for HTTPS when `tls`. Returns
-  // "" or an error message.
-  std::string listen(const boost::asio::ip::tcp::endpoint& address, bool tls = false);
+  // Opens an SO_REUSEPORT listener on `address` (before start()), for HTTPS when `tls`, each
+  // connection starting with a PROXY protocol header when `proxy_protocol`. Returns "" or an
+  // error message.
+  std::string listen(const boost::asio::ip::tcp::endpoint& address, bool tls = false,
+                     bool proxy_protocol = false);
   void start();
   // Thread-safe: hands a new snapshot to the worker; requests started later use it, and
   // handshakes started later choose from `certs`.
@@ -127,6 +130,7 @@ class Worker {
   struct Listener {
     std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor;
     bool tls = false;
+    bool proxy_protocol = false;
   };
   boost::asio::awaitable<void> accept_loop(Listener& listener);
   boost::asio::awaitable<void> sweep_loop();
