@@ -490,10 +490,10 @@ void Session::build_response_head(const ResponseHead& r) {
   head_.append("\r\n");
 }
 
-asio::awaitable<bool> Session::write_body(bool with_head, const Pieces& pieces, bool last,
-                                          std::span<const Field> trailers) {
-  // One gathered write: the head, a chunk line, the pieces, the chunk's end and, last, the
-  // terminating chunk with the trailers (built after the head, in the same buffer).
+std::size_t Session::frame_body(bool with_head, const Pieces& pieces, bool last,
+                               std::span<const Field> trailers, std::size_t& next) {
+  // The head, a chunk line, the pieces, the chunk's end and, last, the terminating chunk with
+  // the trailers (the text built after the head, in the same buffer).
   if (!with_head) head_.clear();
   const std::size_t head_end = head_.size();
   const std::size_t size = total_size(pieces);
@@ -504,9 +504,9 @@ asio::awaitable<bool> Session::write_body(bool with_head, const Pieces& pieces, 
     head_.append("\r\n");
     line_size = head_.size() - line_at;
   }
-  std::size_t tail_at = 0, tail_size = 0;
+  tail_at_ = tail_size_ = 0;
   if (chunked_out_ && last) {
-    tail_at = head_.size();
+    tail_at_ = head_.size();
     head_.append("0\r\n");
     // Trailer fields only for a client that said it takes them (TE: trailers).
     if (exchange_.wants_trailers)
@@ -517,34 +517,43 @@ asio::awaitable<bool> Session::write_body(bool with_head, const Pieces& pieces, 
         head_.append("\r\n");
       }
     head_.append("\r\n");
-    tail_size = head_.size() - tail_at;
+    tail_size_ = head_.size() - tail_at_;
   }
   // head_ is final now: views into it are taken only here (appending may have moved it).
-  std::array<asio::const_buffer, 16> out;
   std::size_t used = 0;
-  if (head_end > 0) out[used++] = asio::buffer(head_.data(), head_end);
-  if (line_size > 0) out[used++] = asio::buffer(head_.data() + line_at, line_size);
-  std::size_t next = 0;  // pieces[next...] are not in `out` yet
-  for (; next < pieces.size() && used + 2 < out.size(); ++next)
-    if (pieces[next].size() > 0) out[used++] = pieces[next];
+  if (head_end > 0) out_[used++] = asio::buffer(head_.data(), head_end);
+  if (line_size > 0) out_[used++] = asio::buffer(head_.data() + line_at, line_size);
+  next = 0;
+  return used + frame_more(pieces, next, used);
+}
+
+std::size_t Session::frame_more(const Pieces& pieces, std::size_t& next, std::size_t used) {
+  const std::size_t start = used;
+  for (; next < pieces.size() && used + 2 < out_.size(); ++next)
+    if (pieces[next].size() > 0) out_[used++] = pieces[next];
+  if (next == pieces.size()) {
+    if (chunked_out_ && total_size(pieces) > 0) out_[used++] = asio::buffer("\r\n", 2);
+    if (tail_size_ > 0) out_[used++] = asio::buffer(head_.data() + tail_at_, tail_size_);
+  }
+  return used - start;
+}
+
+asio::awaitable<bool> Session::write_out(std::size_t used) {
+  if (used == 0) co_return true;
+  auto [ec, n] = co_await client_.write_gathered(out_.data(), used);
+  deadline_ = Clock::now() + worker_.options().timeouts.body_io;
+  if (ec) client_failed_ = true;
+  co_return !ec;
+}
+
+asio::awaitable<bool> Session::write_body(const Pieces& pieces, std::size_t used,
+                                          std::size_t next) {
   for (;;) {
-    if (next == pieces.size()) {
-      if (chunked_out_ && size > 0) out[used++] = asio::buffer("\r\n", 2);
-      if (tail_size > 0) out[used++] = asio::buffer(head_.data() + tail_at, tail_size);
-    }
-    if (used > 0) {
-      auto [ec, n] = co_await client_.write(std::span(out.data(), used));
-      deadline_ = Clock::now() + worker_.options().timeouts.body_io;
-      if (ec) {
-        client_failed_ = true;
-        co_return false;
-      }
-    }
+    const bool ok = co_await write_out(used);
+    if (!ok) co_return false;
     if (next == pieces.size()) co_return true;
     // Many pieces (a pod's chunks decoded): the rest a few at a time.
-    used = 0;
-    for (; next < pieces.size() && used + 2 < out.size(); ++next)
-      if (pieces[next].size() > 0) out[used++] = pieces[next];
+    used = frame_more(pieces, next, 0);
   }
 }
 
@@ -561,14 +570,24 @@ asio::awaitable<bool> Session::send_head(const ResponseHead& r, const Pieces& fi
   build_response_head(r);
   if (r.framing != Framing::kNone && (!last || r.framing == Framing::kStream))
     ensure_nodelay();  // more writes follow: the last small one must not wait for an ACK
-  const bool ok = co_await write_body(true, first, last, trailers);
+  std::size_t next = 0;
+  const std::size_t used = frame_body(true, first, last, trailers, next);
+  if (next == first.size()) {  // the usual case: one write, no further coroutine
+    auto [ec, n] = co_await client_.write_gathered(out_.data(), used);
+    deadline_ = Clock::now() + worker_.options().timeouts.body_io;
+    if (ec) client_failed_ = true;
+    co_return !ec;
+  }
+  const bool ok = co_await write_body(first, used, next);
   co_return ok;
 }
 
 asio::awaitable<bool> Session::send_body(const Pieces& pieces, bool last,
                                          std::span<const Field> trailers) {
   if (pieces.empty() && !(last && chunked_out_)) co_return true;
-  const bool ok = co_await write_body(false, pieces, last, trailers);
+  std::size_t next = 0;
+  const std::size_t used = frame_body(false, pieces, last, trailers, next);
+  const bool ok = co_await write_body(pieces, used, next);
   co_return ok;
 }
 

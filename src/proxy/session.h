@@ -9,6 +9,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <array>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -106,10 +107,17 @@ class Session final : public Downstream, public std::enable_shared_from_this<Ses
   boost::asio::awaitable<Outcome> reply_now(int status, bool close, std::string_view detail = {},
                                             std::string_view location = {});
   boost::asio::awaitable<bool> write_client(std::string_view bytes);
-  // Writes body pieces in the response's framing, after the head in head_ when `with_head`;
-  // `last` ends a chunked body (with `trailers`).
-  boost::asio::awaitable<bool> write_body(bool with_head, const Pieces& pieces, bool last,
-                                          std::span<const Field> trailers);
+  // Writes the `used` buffers frame_body put in out_, then pieces[next...] a few at a time.
+  boost::asio::awaitable<bool> write_body(const Pieces& pieces, std::size_t used,
+                                          std::size_t next);
+  // Fills out_ with the response's framing of `pieces`, after the head in head_ when
+  // `with_head`; `last` ends a chunked body (with `trailers`). `next`: the first piece that did
+  // not fit.
+  std::size_t frame_body(bool with_head, const Pieces& pieces, bool last,
+                         std::span<const Field> trailers, std::size_t& next);
+  // Adds pieces[next...] to out_ after `used` buffers, and the chunk's end once all fit.
+  std::size_t frame_more(const Pieces& pieces, std::size_t& next, std::size_t used);
+  boost::asio::awaitable<bool> write_out(std::size_t used);
   void build_response_head(const ResponseHead& response);
   // The request body is read to its end: the connection's next bytes are the next request.
   bool request_body_done() const { return body_done_; }
@@ -138,6 +146,8 @@ class Session final : public Downstream, public std::enable_shared_from_this<Ses
   std::string client_ip_;
   std::uint16_t local_port_ = 0;
   Pieces response_pieces_;
+  std::array<boost::asio::const_buffer, 16> out_;  // the buffers of the next client write
+  std::size_t tail_at_ = 0, tail_size_ = 0;        // the last chunk's text in head_
   Upstream* watched_ = nullptr;  // cut by on_timeout
   // The request body: what is left of a Content-Length body, or the chunked decoder.
   std::uint64_t body_remaining_ = 0;

@@ -13,7 +13,9 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <array>
 #include <memory>
+#include <span>
 #include <string_view>
 
 namespace gatehouse::proxy {
@@ -63,6 +65,15 @@ class Transport {
   auto write(const Buffers& buffers) {
     return tls_ ? boost::asio::async_write(*tls_, buffers, kTuple)
                 : boost::asio::async_write(socket_, buffers, kTuple);
+  }
+
+  // Writes `count` buffers. Asio's write has a fast path for one buffer and for an array of two;
+  // any other sequence goes through a generic operation whose 64-buffer scratch makes it too big
+  // for Asio's recycling, a malloc per write. A head with its body is two buffers.
+  auto write_gathered(const boost::asio::const_buffer* buffers, std::size_t count) {
+    if (count == 1) return write(buffers[0]);
+    if (count == 2) return write(std::array<boost::asio::const_buffer, 2>{buffers[0], buffers[1]});
+    return write(std::span<const boost::asio::const_buffer>(buffers, count));
   }
 
   // interrupt() it to stop I/O (interrupt.h); never close it under a waiting coroutine.

@@ -90,6 +90,204 @@ ForwardError blame_deadline(Downstream& down, ForwardError error, std::string_vi
   return error;
 }
 
+
+// Where a request goes before any pod is involved: an answer of gatehouse's own, or a cluster
+// (with the generation it was matched in, held for the exchange).
+struct Routed {
+  int status = 0;  // gatehouse answers this; 0: relay to `cluster`
+  std::string_view detail;
+  std::string_view location;
+  bool close = false;
+  Generation* generation = nullptr;
+  std::uint32_t cluster = 0;
+  routing::PodProtocol protocol = routing::PodProtocol::kHttp1;
+};
+
+Routed route(Downstream& down) {
+  Worker& worker = down.worker();
+  const ProxyOptions& options = worker.options();
+  RequestHead& req = down.request();
+  Routed out;
+  // Normalize: the path matched is the path the pod receives, whatever the protocols.
+  std::string& path = down.path_storage();
+  const routing::PathVerdict verdict =
+      routing::normalize_target(req.raw_path, req.query, options.path_policy, path);
+  if (verdict != routing::PathVerdict::kOk) {
+    out.status = routing::path_refusal_status(verdict);
+    out.detail = routing::path_refusal_reason(verdict);
+    out.close = true;
+    return out;
+  }
+  req.path = path;
+  // Redirect: a host with TLS moves to HTTPS whatever the path (no rule needed), as
+  // ingress-nginx does per server.
+  if (options.ssl_redirect && !req.client_tls && worker.certs() &&
+      worker.certs()->has_tls(req.routing_host) && !path.starts_with(kAcmeChallengePrefix)) {
+    std::string& location = down.scratch();
+    https_location(location, req.routing_host, options.https_port, req.raw_path, req.query,
+                   req.has_query);
+    out.status = 308;
+    out.location = location;
+    return out;
+  }
+  // Match.
+  Generation* generation = worker.acquire_generation();
+  if (!generation) {
+    out.status = 503;
+    out.detail = "no configuration loaded yet";
+    out.close = true;
+    return out;
+  }
+  out.generation = generation;  // held until forward() is done, the reply's detail included
+  const routing::MatchResult m = generation->table->match(req.routing_host, path);
+  if (m.kind == routing::MatchKind::kNotFound) {
+    out.status = 404;
+  } else if (generation->endpoints_of(m.cluster_id).empty()) {
+    out.status = 503;
+    out.detail = m.cluster->detail;
+  } else {
+    out.cluster = m.cluster_id;
+    out.protocol = m.cluster->protocol;
+  }
+  return out;
+}
+
+// The endpoint an exchange goes to, and how connecting to it went.
+struct Picked {
+  boost::asio::ip::tcp::endpoint pod;
+  EndpointState* state = nullptr;
+  ForwardError error;
+};
+
+// Picks an endpoint and connects to it (a pooled connection first): endpoints that cannot be
+// reached are marked and others tried. Its own coroutine, so that relay()'s frame stays small.
+// `first`: the endpoint the caller picked already (and found no pooled connection to), or -1.
+asio::awaitable<void> pick_and_connect(Downstream& down, Upstream& up, Generation& generation,
+                                       std::uint32_t cluster, int first, Picked& out) {
+  Worker& worker = down.worker();
+  const ProxyOptions& options = worker.options();
+  const auto endpoints = generation.endpoints_of(cluster);
+  std::uint64_t tried = 0;
+  out.error =
+      ForwardError::pod(ForwardError::What::kConnect, "could not connect to any endpoint");
+  for (int attempt = 0; attempt < options.connect_attempts + 1; ++attempt) {
+    const int index = attempt == 0 ? first : worker.pick_endpoint(generation, cluster, tried);
+    if (index < 0) break;
+    if (index < 64) tried |= 1ull << index;
+    out.pod = endpoints[static_cast<std::size_t>(index)];
+    out.state = generation.states_of(cluster)[static_cast<std::size_t>(index)];
+    if (attempt > 0 && up.reuse(out.pod)) {
+      out.error = ForwardError{};
+      co_return;
+    }
+    down.watch(&up);
+    down.set_deadline(Stage::kConnect, options.timeouts.connect);
+    ForwardError error = co_await up.open(out.pod);
+    down.watch(nullptr);
+    out.error = blame_deadline(down, error, "connecting to the pod timed out");
+    if (down.gone() || !out.error) co_return;
+    worker.record_failure(*out.state);
+  }
+}
+
+// One exchange's state between its request and its response.
+struct Flow {
+  Flow(Downstream& down, Upstream& up) : pump{down, up, {}, false, false} {}
+  ForwardError error;   // the pod's side failed: answered with status_of()
+  ForwardError client;  // the client's request body was malformed
+  ResponseHead head;    // the pod's response head, once read
+  Pump pump;            // the request body beside the response (full duplex)
+  bool pumping = false;
+  bool body_sent = true;  // false: the pod stopped taking the body
+};
+
+// The request, head and body, then the response head. A pooled connection the pod closed while
+// it sat idle fails before any response byte; a request without a body is then sent once more
+// on a new connection (nothing of it can have been processed).
+asio::awaitable<void> send_request(Downstream& down, Upstream& up,
+                                   const boost::asio::ip::tcp::endpoint& pod, Flow& flow) {
+  Worker& worker = down.worker();
+  const ProxyOptions& options = worker.options();
+  const RequestHead& req = down.request();
+  Forwarding forwarding = down.forwarding();
+  for (const Field& f : req.fields) {
+    if (f.token == http1::HeaderToken::kXForwardedFor) {
+      forwarding.prior_forwarded_for = f.value;
+      forwarding.has_prior_forwarded_for = true;
+    }
+    forwarding.has_request_id |= f.token == http1::HeaderToken::kXRequestId;
+  }
+  Pieces request_pieces;
+  bool last = true;
+  down.buffered_body(request_pieces, last);
+  const bool bodyless = !req.has_body();
+  const bool duplex = !bodyless && down.full_duplex() && up.full_duplex();
+  ForwardError& error = flow.error;
+  for (bool retried = false;; retried = true) {
+    const bool may_retry = !retried && bodyless && up.reused() && idempotent(req.method_id);
+    down.watch(&up);
+    down.set_deadline(Stage::kRequestBody, options.timeouts.body_io);
+    error = co_await up.send_head(req, forwarding, request_pieces, last);
+    if (!error && !last && !duplex) {
+      flow.client = co_await send_body(down, up, request_pieces, flow.body_sent);
+      if (flow.client) co_return;
+    }
+    if (down.gone()) co_return;
+    if (!error) {
+      if (duplex && !last) {
+        flow.pumping = true;
+        asio::co_spawn(worker.io(), pump_body(flow.pump), asio::detached);
+      }
+      down.set_deadline(Stage::kResponseHead, options.timeouts.header);
+      error = co_await up.read_head(flow.head);
+      error = blame_deadline(down, error, "the pod did not answer in time");
+    }
+    if (!error || down.gone()) co_return;
+    if (!(may_retry && error.retry == ForwardError::Retry::kIfReused)) co_return;
+    // A stale pooled connection: once more on a new connection to the same pod.
+    down.set_deadline(Stage::kConnect, options.timeouts.connect);
+    error = co_await up.open(pod);
+    if (down.gone()) co_return;
+    if (error) {
+      error = ForwardError::pod(ForwardError::What::kConnect, "could not reconnect to the pod");
+      co_return;
+    }
+  }
+}
+
+// The response: its head with what came along, then the body as the pod sends it. True when it
+// went through whole.
+asio::awaitable<bool> relay_response(Downstream& down, Upstream& up, const ResponseHead& head,
+                                     ExchangeRecord& record) {
+  Worker& worker = down.worker();
+  const ProxyOptions& options = worker.options();
+  record.status = head.status;
+  ++worker.stats().responses[head.status / 100 % 6];
+  down.set_deadline(Stage::kResponseBody, options.timeouts.body_io);
+  Pieces& pieces = down.response_pieces();
+  BodyStatus status = up.buffered_body(pieces);
+  bool delivered = co_await down.send_head(head, pieces, status == BodyStatus::kEnd,
+                                           status == BodyStatus::kEnd ? up.trailers()
+                                                                      : std::span<const Field>());
+  while (delivered && status == BodyStatus::kMore) {
+    status = co_await up.read_body(pieces);
+    if (status == BodyStatus::kError || status == BodyStatus::kGone) break;
+    down.set_deadline(Stage::kResponseBody, options.timeouts.body_io);
+    const bool end = status == BodyStatus::kEnd;
+    delivered = co_await down.send_body(pieces, end, end ? up.trailers() : std::span<const Field>());
+  }
+  const bool whole = delivered && status == BodyStatus::kEnd && !down.gone();
+  if (!whole) {
+    record.error = down.gone() || !delivered
+                       ? ForwardError::client(ForwardError::What::kClientGone)
+                       : ForwardError::pod(down.timed_out() ? ForwardError::What::kTimeout
+                                                            : ForwardError::What::kReset,
+                                           "the response body broke off");
+    down.abort_response(up.reset_code());
+  }
+  co_return whole;
+}
+
 #pragma GCC diagnostic pop
 
 }  // namespace
@@ -99,8 +297,7 @@ ForwardError blame_deadline(Downstream& down, ForwardError error, std::string_vi
 asio::awaitable<void> relay(Downstream& down, Upstream& up, Generation& generation,
                             std::uint32_t cluster, ExchangeRecord& record) {
   Worker& worker = down.worker();
-  const ProxyOptions& options = worker.options();
-  RequestHead& req = down.request();
+  const RequestHead& req = down.request();
   auto answer = [&](const ForwardError& error, bool close) -> asio::awaitable<void> {
     down.watch(nullptr);
     record.error = error;
@@ -109,36 +306,21 @@ asio::awaitable<void> relay(Downstream& down, Upstream& up, Generation& generati
     co_await down.reply(record.status, error.detail, {}, close);
   };
 
-  // Pick and connect: endpoints that cannot be reached are marked and others tried.
-  const auto endpoints = generation.endpoints_of(cluster);
-  boost::asio::ip::tcp::endpoint pod;
-  EndpointState* state = nullptr;
+  // Pick and connect: a pooled connection to the first pick needs no wait (nor a coroutine).
+  Picked picked;
   std::uint64_t tried = 0;
-  ForwardError error =
-      ForwardError::pod(ForwardError::What::kNoEndpoint, "could not connect to any endpoint");
-  for (int attempt = 0; attempt < options.connect_attempts + 1; ++attempt) {
-    const int index = worker.pick_endpoint(generation, cluster, tried);
-    if (index < 0) break;
-    if (index < 64) tried |= 1ull << index;
-    pod = endpoints[static_cast<std::size_t>(index)];
-    state = generation.states_of(cluster)[static_cast<std::size_t>(index)];
-    if (up.reuse(pod)) {
-      error = ForwardError{};
-      break;
-    }
-    down.watch(&up);
-    down.set_deadline(Stage::kConnect, options.timeouts.connect);
-    error = co_await up.open(pod);
-    down.watch(nullptr);
-    error = blame_deadline(down, error, "connecting to the pod timed out");
+  const int first = worker.pick_endpoint(generation, cluster, tried);
+  if (first >= 0) {
+    picked.pod = generation.endpoints_of(cluster)[static_cast<std::size_t>(first)];
+    picked.state = generation.states_of(cluster)[static_cast<std::size_t>(first)];
+  }
+  if (first < 0 || !up.reuse(picked.pod)) {
+    co_await pick_and_connect(down, up, generation, cluster, first, picked);
     if (down.gone()) co_return;
-    if (!error) break;
-    worker.record_failure(*state);
   }
-  if (error) {
-    if (error.what == ForwardError::What::kNoEndpoint) error.what = ForwardError::What::kConnect;
-    co_return co_await answer(error, true);
-  }
+  if (picked.error) co_return co_await answer(picked.error, true);
+  const boost::asio::ip::tcp::endpoint pod = picked.pod;
+  EndpointState* state = picked.state;
   EndpointState& load = *state;
   ++load.active;
   struct Active {
@@ -155,60 +337,17 @@ asio::awaitable<void> relay(Downstream& down, Upstream& up, Generation& generati
     if (!continued) co_return;
   }
 
-  // The request: head and body. A pooled connection the pod closed while it sat idle fails
-  // before any response byte; a request without a body is then sent once more on a new
-  // connection (nothing of it can have been processed).
-  Forwarding forwarding = down.forwarding();
-  for (const Field& f : req.fields) {
-    if (f.token == http1::HeaderToken::kXForwardedFor) {
-      forwarding.prior_forwarded_for = f.value;
-      forwarding.has_prior_forwarded_for = true;
-    }
-    forwarding.has_request_id |= f.token == http1::HeaderToken::kXRequestId;
+  Flow flow(down, up);
+  co_await send_request(down, up, pod, flow);
+  if (flow.client) {
+    // The pod got part of a body and waits for the rest: the exchange cannot go on.
+    up.finish(false);
+    co_return co_await answer(flow.client, true);
   }
-  Pieces request_pieces;
-  bool last = true;
-  down.buffered_body(request_pieces, last);
-  const bool bodyless = !req.has_body();
-  const bool duplex = !bodyless && down.full_duplex() && up.full_duplex();
-  bool body_sent = true;
-  ResponseHead head;
-  Pump pump{down, up, {}, false, false};
-  bool pumping = false;
-  for (bool retried = false;; retried = true) {
-    const bool may_retry = !retried && bodyless && up.reused() && idempotent(req.method_id);
-    down.watch(&up);
-    down.set_deadline(Stage::kRequestBody, options.timeouts.body_io);
-    error = co_await up.send_head(req, forwarding, request_pieces, last);
-    if (!error && !last && !duplex) {
-      const ForwardError client = co_await send_body(down, up, request_pieces, body_sent);
-      if (client) {
-        // The pod got part of a body and waits for the rest: the exchange cannot go on.
-        up.finish(false);
-        co_return co_await answer(client, true);
-      }
-    }
-    if (down.gone()) co_return;
-    if (!error) {
-      if (duplex && !last) {
-        pumping = true;
-        asio::co_spawn(worker.io(), pump_body(pump), asio::detached);
-      }
-      down.set_deadline(Stage::kResponseHead, options.timeouts.header);
-      error = co_await up.read_head(head);
-      error = blame_deadline(down, error, "the pod did not answer in time");
-    }
-    if (!error || down.gone()) break;
-    if (!(may_retry && error.retry == ForwardError::Retry::kIfReused)) break;
-    // A stale pooled connection: once more on a new connection to the same pod.
-    down.set_deadline(Stage::kConnect, options.timeouts.connect);
-    error = co_await up.open(pod);
-    if (down.gone()) co_return;
-    if (error) {
-      error = ForwardError::pod(ForwardError::What::kConnect, "could not reconnect to the pod");
-      break;
-    }
-  }
+  Pump& pump = flow.pump;
+  const bool pumping = flow.pumping;
+  ForwardError& error = flow.error;
+  ResponseHead& head = flow.head;
   // The pump reads through `down` and `up`: it ends before either is finished with. Only its
   // waits are stopped; what it already handed over stays sent.
   auto join_pump = [&]() -> asio::awaitable<void> {
@@ -248,31 +387,8 @@ asio::awaitable<void> relay(Downstream& down, Upstream& up, Generation& generati
     co_return;
   }
 
-  // The response: its head with what came along, then the body as the pod sends it.
-  record.status = head.status;
-  ++worker.stats().responses[head.status / 100 % 6];
-  down.set_deadline(Stage::kResponseBody, options.timeouts.body_io);
-  Pieces& pieces = down.response_pieces();
-  BodyStatus status = up.buffered_body(pieces);
-  bool delivered = co_await down.send_head(head, pieces, status == BodyStatus::kEnd,
-                                           status == BodyStatus::kEnd ? up.trailers()
-                                                                      : std::span<const Field>());
-  while (delivered && status == BodyStatus::kMore) {
-    status = co_await up.read_body(pieces);
-    if (status == BodyStatus::kError || status == BodyStatus::kGone) break;
-    down.set_deadline(Stage::kResponseBody, options.timeouts.body_io);
-    const bool end = status == BodyStatus::kEnd;
-    delivered = co_await down.send_body(pieces, end, end ? up.trailers() : std::span<const Field>());
-  }
-  const bool whole = delivered && status == BodyStatus::kEnd && !down.gone();
-  if (!whole) {
-    record.error = down.gone() || !delivered
-                       ? ForwardError::client(ForwardError::What::kClientGone)
-                       : ForwardError::pod(down.timed_out() ? ForwardError::What::kTimeout
-                                                            : ForwardError::What::kReset,
-                                           "the response body broke off");
-    down.abort_response(up.reset_code());
-  }
+  const bool whole = co_await relay_response(down, up, head, record);
+  bool body_sent = flow.body_sent;
   if (pumping) {
     co_await join_pump();
     body_sent = pump.body_sent;
@@ -285,58 +401,25 @@ asio::awaitable<void> relay(Downstream& down, Upstream& up, Generation& generati
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"  // GCC bug 109224 (coroutine frames)
 asio::awaitable<void> forward(Downstream& down, ExchangeRecord& record) {
   Worker& worker = down.worker();
-  const ProxyOptions& options = worker.options();
-  RequestHead& req = down.request();
-
-  // Normalize: the path matched is the path the pod receives, whatever the protocols.
-  std::string& path = down.path_storage();
-  const routing::PathVerdict verdict =
-      routing::normalize_target(req.raw_path, req.query, options.path_policy, path);
-  if (verdict != routing::PathVerdict::kOk) {
-    record.status = routing::path_refusal_status(verdict);
-    co_return co_await down.reply(record.status, routing::path_refusal_reason(verdict), {}, true);
-  }
-  req.path = path;
-
-  // Redirect: a host with TLS moves to HTTPS whatever the path (no rule needed), as
-  // ingress-nginx does per server.
-  if (options.ssl_redirect && !req.client_tls && worker.certs() &&
-      worker.certs()->has_tls(req.routing_host) && !path.starts_with(kAcmeChallengePrefix)) {
-    std::string& location = down.scratch();
-    https_location(location, req.routing_host, options.https_port, req.raw_path, req.query,
-                   req.has_query);
-    record.status = 308;
-    co_return co_await down.reply(308, {}, location, false);
-  }
-
-  // Match.
-  Generation* generation = worker.acquire_generation();
-  if (!generation) {
-    record.status = 503;
-    co_return co_await down.reply(503, "no configuration loaded yet", {}, true);
-  }
+  const Routed routed = route(down);
   struct Release {
     Worker& w;
     Generation* g;
-    ~Release() { w.release_generation(g); }
-  } release{worker, generation};
-  const routing::MatchResult m = generation->table->match(req.routing_host, path);
-  if (m.kind == routing::MatchKind::kNotFound) {
-    record.status = 404;
-    co_return co_await down.reply(404, {}, {}, false);
+    ~Release() {
+      if (g) w.release_generation(g);
+    }
+  } release{worker, routed.generation};
+  if (routed.status != 0) {
+    record.status = routed.status;
+    co_return co_await down.reply(routed.status, routed.detail, routed.location, routed.close);
   }
-  if (generation->endpoints_of(m.cluster_id).empty()) {
-    record.status = 503;
-    co_return co_await down.reply(503, m.cluster->detail, {}, false);
-  }
-
   // Relay, through the adapter of the pods' protocol.
-  if (m.cluster->protocol == routing::PodProtocol::kH2c) {
+  if (routed.protocol == routing::PodProtocol::kH2c) {
     H2cUpstream up(down);
-    co_await relay(down, up, *generation, m.cluster_id, record);
+    co_await relay(down, up, *routed.generation, routed.cluster, record);
   } else {
-    Http1Upstream up(down, m.cluster->protocol == routing::PodProtocol::kHttp1Tls);
-    co_await relay(down, up, *generation, m.cluster_id, record);
+    Http1Upstream up(down, routed.protocol == routing::PodProtocol::kHttp1Tls);
+    co_await relay(down, up, *routed.generation, routed.cluster, record);
   }
 }
 #pragma GCC diagnostic pop

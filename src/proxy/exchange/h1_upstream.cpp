@@ -133,7 +133,7 @@ asio::awaitable<bool> Http1Upstream::write_framed(std::string_view head, const P
                                                   bool last) {
   std::size_t used = frame(head, pieces, last);
   if (used > 0) {  // the usual case: one gathered write
-    auto [ec, n] = co_await connection_->write(std::span(out_.data(), used));
+    auto [ec, n] = co_await connection_->write_gathered(out_.data(), used);
     co_return !ec;
   }
   // Many pieces (a client's chunked body decoded): the head, then the pieces a few at a time.
@@ -146,7 +146,7 @@ asio::awaitable<bool> Http1Upstream::write_framed(std::string_view head, const P
     part.assign(pieces.begin() + at, pieces.begin() + std::min(pieces.size(), at + 8));
     at += part.size();
     used = frame({}, part, last && at == pieces.size());
-    auto [ec, n] = co_await connection_->write(std::span(out_.data(), used));
+    auto [ec, n] = co_await connection_->write_gathered(out_.data(), used);
     if (ec) co_return false;
   }
   co_return true;
@@ -158,7 +158,13 @@ asio::awaitable<ForwardError> Http1Upstream::send_head(const RequestHead& req,
   request_framing_ = req.framing;
   std::string& head = down_.scratch();
   build_head(req, forwarding, head);
-  const bool written = co_await write_framed(head, first, last);
+  bool written = false;
+  if (const std::size_t used = frame(head, first, last); used > 0) {  // the usual case
+    auto [ec, n] = co_await connection_->write_gathered(out_.data(), used);
+    written = !ec;
+  } else {
+    written = co_await write_framed(head, first, last);
+  }
   if (written) co_return ForwardError{};
   co_return ForwardError::pod(ForwardError::What::kReset, "the pod closed the connection",
                               ForwardError::Retry::kIfReused);
