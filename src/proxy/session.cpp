@@ -292,9 +292,6 @@ asio::awaitable<void> Session::run_http2(std::size_t initial) {
 
 asio::awaitable<Session::Outcome> Session::handle(std::size_t head_size) {
   const http1::Request& req = request_;
-  // Only WebSocket is tunnelled: an upgrade to h2c (or anything else) would let the client speak
-  // a protocol gatehouse does not parse, past the path rules, to every path of the pod.
-  upgrade_ = req.upgrade && http1::list_contains(req.upgrade_protocols, "websocket");
   in_start_ += head_size;
   body_remaining_ = req.content_length;
   body_decoder_.reset();
@@ -325,7 +322,9 @@ void Session::describe_request() {
   x.query = req.query;
   x.has_query = req.has_query;
   x.expect_continue = req.expect_continue;
-  x.upgrade = upgrade_;
+  // Only WebSocket is tunnelled: an upgrade to h2c (or anything else) would let the client speak
+  // a protocol gatehouse does not parse, past the path rules, to every path of the pod.
+  x.upgrade = req.upgrade && http1::list_contains(req.upgrade_protocols, "websocket");
   x.upgrade_protocols = req.upgrade_protocols;
   x.client_tls = client_.tls();
   switch (req.body_kind) {

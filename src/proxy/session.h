@@ -119,8 +119,6 @@ class Session final : public Downstream, public std::enable_shared_from_this<Ses
   std::size_t frame_more(const Pieces& pieces, std::size_t& next, std::size_t used);
   boost::asio::awaitable<bool> write_out(std::size_t used);
   void build_response_head(const ResponseHead& response);
-  // The request body is read to its end: the connection's next bytes are the next request.
-  bool request_body_done() const { return body_done_; }
   void compact_input();
   // Turns Nagle off once a connection writes more than one segment per exchange (streamed bodies,
   // a second request, a tunnel). A lone response goes out in one write and needs no syscall.
@@ -157,7 +155,6 @@ class Session final : public Downstream, public std::enable_shared_from_this<Ses
   bool chunked_out_ = false;
   bool close_ = false;  // the connection ends after this exchange
   bool client_failed_ = false;  // a read or write on the client failed: it is gone
-  bool upgrade_ = false;  // the current request asks for an Upgrade gatehouse will tunnel
   bool h2c_ = false;      // the client sent the HTTP/2 preface on a plain connection
   bool proxy_protocol_ = false;  // the connection starts with a PROXY protocol header
   H2Connection* h2_ = nullptr;  // while the connection speaks HTTP/2

@@ -46,6 +46,14 @@ class FakeDownstream final : public Downstream {
     request_.raw_path = request_.path = "/a";
   }
 
+  // Makes the request a POST with a body: of `length` bytes, or a stream when it is -1.
+  void post(long length = -1) {
+    request_.method = "POST";
+    request_.method_id = http1::Method::kPost;
+    request_.framing = length < 0 ? Framing::kStream : Framing::kLength;
+    request_.content_length = length < 0 ? 0 : static_cast<std::uint64_t>(length);
+  }
+
   // ---- the script
   std::deque<std::string> body;  // request body pieces, in order; the last ends the body
   bool body_malformed = false;   // read_body says kError once the pieces ran out
@@ -376,10 +384,7 @@ TEST(Forward, APostIsNeverSentTwice) {
   Worker worker(0, options());
   Cluster cluster(1);
   FakeDownstream down(worker);
-  down.request().method = "POST";
-  down.request().method_id = http1::Method::kPost;
-  down.request().framing = Framing::kLength;
-  down.request().content_length = 4;
+  down.post(4);
   down.body = {"data"};
   FakeUpstream up;
   up.pooled = true;
@@ -412,9 +417,7 @@ TEST(Forward, AMalformedRequestBodyIs400AndTheConnectionIsNotKept) {
   Worker worker(0, options());
   Cluster cluster(1);
   FakeDownstream down(worker);
-  down.request().method = "POST";
-  down.request().method_id = http1::Method::kPost;
-  down.request().framing = Framing::kStream;
+  down.post();
   down.body = {"part"};
   down.body_malformed = true;
   FakeUpstream up;
@@ -431,9 +434,7 @@ TEST(Forward, TheBodyStreamsAndTheTrailersFollowIt) {
   Worker worker(0, options());
   Cluster cluster(1);
   FakeDownstream down(worker);
-  down.request().method = "POST";
-  down.request().method_id = http1::Method::kPost;
-  down.request().framing = Framing::kStream;
+  down.post();
   down.body = {"one ", "two ", "three"};
   FakeUpstream up;
   up.answers.push_back({.body = {"a", "b", "c"}, .length = false, .trailers = {{"grpc-status", "0"}}});
@@ -452,9 +453,7 @@ TEST(Forward, AFullDuplexBodyIsPumpedBesideTheResponse) {
   Cluster cluster(1);
   FakeDownstream down(worker);
   down.duplex = true;
-  down.request().method = "POST";
-  down.request().method_id = http1::Method::kPost;
-  down.request().framing = Framing::kStream;
+  down.post();
   down.body = {"x", "y"};
   FakeUpstream up;
   up.duplex = true;
@@ -472,10 +471,7 @@ TEST(Forward, AFullDuplexBodyThatCameWithTheHeadNeedsNoPump) {
   Cluster cluster(1);
   FakeDownstream down(worker);
   down.duplex = true;
-  down.request().method = "POST";
-  down.request().method_id = http1::Method::kPost;
-  down.request().framing = Framing::kLength;
-  down.request().content_length = 5;
+  down.post(5);
   down.buffered = "whole";
   FakeUpstream up;
   up.duplex = true;
@@ -493,9 +489,7 @@ TEST(Forward, APumpStillWaitingForTheClientIsStoppedWhenThePodHasAnswered) {
   Cluster cluster(1);
   FakeDownstream down(worker);
   down.duplex = true;
-  down.request().method = "POST";
-  down.request().method_id = http1::Method::kPost;
-  down.request().framing = Framing::kStream;
+  down.post();
   down.body = {"first"};
   down.body_stalls = true;  // the client never ends its body
   FakeUpstream up;

@@ -155,9 +155,8 @@ asio::awaitable<ForwardError> H2cUpstream::read_head(ResponseHead& out) {
   out = ResponseHead{};
   out.status = up.status;
   out.fields = fields_;
-  const bool bodyless = head_request_ || up.status == 204 || up.status == 304 ||
-                        (up.ended && up.incoming.empty() && up.error == NGHTTP2_NO_ERROR);
-  if (bodyless) {
+  bodyless_ = head_request_ || up.status == 204 || up.status == 304;
+  if (bodyless_ || (up.ended && up.incoming.empty() && up.error == NGHTTP2_NO_ERROR)) {
     out.framing = Framing::kNone;
     out.describes_length = has_length && up.status != 204;
     out.described_length = declared;
@@ -188,8 +187,8 @@ BodyStatus H2cUpstream::take(Pieces& out) {
 
 BodyStatus H2cUpstream::buffered_body(Pieces& out) {
   const BodyStatus status = take(out);
-  // A body-less response (HEAD, 204, a stream that ended with its HEADERS) is whole here.
-  if (head_request_ || stream_->status == 204 || stream_->status == 304) {
+  // A response that cannot have a body (HEAD, 204, 304) is whole with its head.
+  if (bodyless_) {
     out.clear();
     if (status == BodyStatus::kEnd) return status;
     return stream_->ended ? BodyStatus::kError : BodyStatus::kEnd;

@@ -56,6 +56,7 @@ class H2cUpstream final : public Upstream {
   std::vector<Field> fields_;
   std::vector<Field> trailers_;
   bool head_request_ = false;
+  bool bodyless_ = false;  // HEAD, 204, 304: whatever DATA comes is not a body
   bool cut_ = false;
 };
 
